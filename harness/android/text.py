@@ -37,7 +37,9 @@ def indent_of(line: str) -> int:
     return len(line) - len(line.lstrip(" \t"))
 
 
-_DUMP_HEADER = re.compile(r"^-{3,}.*-{3,}\s*$|^DUMP OF SERVICE (?:CRITICAL |HIGH |NORMAL )?[\w.\-]+:?\s*$")
+_DUMP_HEADER = re.compile(
+    r"^-{3,}.*-{3,}\s*$|^DUMP OF SERVICE (?:CRITICAL |HIGH |NORMAL )?[\w.\-]+:?\s*$"
+)
 
 
 def strip_dump_header(text: str) -> str:
