@@ -88,7 +88,9 @@ class DeviceCommandError(DeviceError):
 class CommandTimeout(DeviceError):
     """A command did not finish within its timeout; it was stopped on the device."""
 
-    def __init__(self, serial: str, command: str, timeout_s: float, partial_output: str = "") -> None:
+    def __init__(
+        self, serial: str, command: str, timeout_s: float, partial_output: str = ""
+    ) -> None:
         self.command = command
         self.timeout_s = timeout_s
         self.partial_output = partial_output

@@ -109,8 +109,21 @@ class VirtualDevice:
         return port
 
     async def wait_booted(self) -> None:
+        """Wait for boot completion; a boot that crashed raises its error here."""
         assert self._booted_event is not None
-        await self._booted_event.wait()
+        while not self._booted_event.is_set():
+            task = self._boot_task
+            if task is not None and task.done() and not task.cancelled():
+                exc = task.exception()
+                if exc is not None:
+                    raise RuntimeError(
+                        f"virtual device {self.serial_number} failed to boot"
+                    ) from exc
+            waiter = asyncio.ensure_future(self._booted_event.wait())
+            await asyncio.wait(
+                {waiter, *({task} if task else set())}, return_when=asyncio.FIRST_COMPLETED
+            )
+            waiter.cancel()
 
     async def stop(self) -> None:
         if self._boot_task is not None:
@@ -122,8 +135,9 @@ class VirtualDevice:
 
     def request_reboot(self, reason: str = "reboot") -> None:
         """Reboot soon (from ``reboot`` or the ``reboot:`` service), after replies are sent."""
-        asyncio.get_running_loop().call_later(0.05, lambda: asyncio.ensure_future(
-            self.reboot(reason)))
+        asyncio.get_running_loop().call_later(
+            0.05, lambda: asyncio.ensure_future(self.reboot(reason))
+        )
 
     async def reboot(self, reason: str = "reboot") -> None:
         log.info("%s rebooting (%s)", self.serial_number, reason)
@@ -193,15 +207,17 @@ class VirtualDevice:
     def _init_properties(self, reason: str) -> None:
         props = build_properties(self.profile, self.serial_number)
         props.update(self._persist_props)
-        props.update({
-            "sys.boot.reason": reason,
-            "init.svc.bootanim": "running",
-            "service.bootanim.exit": "0",
-            "sys.usb.config": "adb",
-            "sys.usb.state": "adb",
-            "persist.sys.usb.config": "adb",
-            "net.hostname": props["ro.product.device"],
-        })
+        props.update(
+            {
+                "sys.boot.reason": reason,
+                "init.svc.bootanim": "running",
+                "service.bootanim.exit": "0",
+                "sys.usb.config": "adb",
+                "sys.usb.state": "adb",
+                "persist.sys.usb.config": "adb",
+                "net.hostname": props["ro.product.device"],
+            }
+        )
         self.props.reset(props)
 
     @property
@@ -222,8 +238,13 @@ class VirtualDevice:
         if self.system is not None:
             procs += [
                 Process(self.system_server_pid - 400, 1, "root", "zygote64", 0),
-                Process(self.system_server_pid, self.system_server_pid - 400, "system",
-                        "system_server", 1000),
+                Process(
+                    self.system_server_pid,
+                    self.system_server_pid - 400,
+                    "system",
+                    "system_server",
+                    1000,
+                ),
             ]
             procs += self.extra_processes()
         return procs
@@ -248,23 +269,36 @@ class VirtualDevice:
     def _create_layout(self) -> None:
         fs = self.fs
         for path, mode, owner in [
-            ("/system/bin", 0o755, ROOT_UID), ("/system/xbin", 0o755, ROOT_UID),
-            ("/system/app", 0o755, ROOT_UID), ("/system/priv-app", 0o755, ROOT_UID),
-            ("/system/framework", 0o755, ROOT_UID), ("/vendor/bin", 0o755, ROOT_UID),
-            ("/product/app", 0o755, ROOT_UID), ("/apex", 0o755, ROOT_UID),
-            ("/data", 0o771, SYSTEM_UID), ("/data/local", 0o751, ROOT_UID),
-            ("/data/local/tmp", 0o771, SHELL_UID), ("/data/data", 0o771, SYSTEM_UID),
-            ("/data/app", 0o771, SYSTEM_UID), ("/data/system", 0o775, SYSTEM_UID),
-            ("/data/user", 0o711, SYSTEM_UID), ("/data/misc", 0o1771, SYSTEM_UID),
-            ("/storage", 0o755, ROOT_UID), ("/storage/emulated", 0o711, ROOT_UID),
+            ("/system/bin", 0o755, ROOT_UID),
+            ("/system/xbin", 0o755, ROOT_UID),
+            ("/system/app", 0o755, ROOT_UID),
+            ("/system/priv-app", 0o755, ROOT_UID),
+            ("/system/framework", 0o755, ROOT_UID),
+            ("/vendor/bin", 0o755, ROOT_UID),
+            ("/product/app", 0o755, ROOT_UID),
+            ("/apex", 0o755, ROOT_UID),
+            ("/data", 0o771, SYSTEM_UID),
+            ("/data/local", 0o751, ROOT_UID),
+            ("/data/local/tmp", 0o771, SHELL_UID),
+            ("/data/data", 0o771, SYSTEM_UID),
+            ("/data/app", 0o771, SYSTEM_UID),
+            ("/data/system", 0o775, SYSTEM_UID),
+            ("/data/user", 0o711, SYSTEM_UID),
+            ("/data/misc", 0o1771, SYSTEM_UID),
+            ("/storage", 0o755, ROOT_UID),
+            ("/storage/emulated", 0o711, ROOT_UID),
             ("/storage/emulated/0", 0o777, ROOT_UID),
             ("/storage/emulated/0/Download", 0o777, ROOT_UID),
             ("/storage/emulated/0/DCIM", 0o777, ROOT_UID),
             ("/storage/emulated/0/Android", 0o777, ROOT_UID),
-            ("/proc", 0o555, ROOT_UID), ("/proc/sys/kernel/random", 0o555, ROOT_UID),
-            ("/dev", 0o755, ROOT_UID), ("/mnt", 0o755, ROOT_UID),
-            ("/cache", 0o770, SYSTEM_UID), ("/config", 0o555, ROOT_UID),
-            ("/sys", 0o755, ROOT_UID), ("/etc", 0o755, ROOT_UID),
+            ("/proc", 0o555, ROOT_UID),
+            ("/proc/sys/kernel/random", 0o555, ROOT_UID),
+            ("/dev", 0o755, ROOT_UID),
+            ("/mnt", 0o755, ROOT_UID),
+            ("/cache", 0o770, SYSTEM_UID),
+            ("/config", 0o555, ROOT_UID),
+            ("/sys", 0o755, ROOT_UID),
+            ("/etc", 0o755, ROOT_UID),
         ]:
             d = fs.mkdir(path, parents=True)
             d.mode = st.S_IFDIR | mode
@@ -274,26 +308,37 @@ class VirtualDevice:
         fs.symlink("/data/data", "/data/user/0")
         fs.add_node("/dev/null", DynamicFile(st.S_IFREG | 0o666, provider=lambda: b""))
         fs.add_node("/proc/uptime", DynamicFile(st.S_IFREG | 0o444, provider=self._uptime))
-        fs.add_node("/proc/sys/kernel/random/boot_id",
-                    DynamicFile(st.S_IFREG | 0o444, provider=lambda: (self.boot_id + "\n").encode()))
-        fs.add_node("/proc/version", DynamicFile(
-            st.S_IFREG | 0o444, provider=lambda: (
-                "Linux version 5.15.137-android14 (build@harness) (clang) #1 SMP PREEMPT\n"
-            ).encode()))
+        fs.add_node(
+            "/proc/sys/kernel/random/boot_id",
+            DynamicFile(st.S_IFREG | 0o444, provider=lambda: (self.boot_id + "\n").encode()),
+        )
+        fs.add_node(
+            "/proc/version",
+            DynamicFile(
+                st.S_IFREG | 0o444,
+                provider=lambda: (
+                    b"Linux version 5.15.137-android14 (build@harness) (clang) #1 SMP PREEMPT\n"
+                ),
+            ),
+        )
         fs.add_node("/system/framework/framework-res.apk", File(st.S_IFREG | 0o644))
-        fs.add_node("/system/build.prop", DynamicFile(
-            st.S_IFREG | 0o644, provider=lambda: "".join(
-                f"{k}={v}\n" for k, v in self.props.items() if k.startswith("ro.")).encode()))
+        fs.add_node(
+            "/system/build.prop",
+            DynamicFile(
+                st.S_IFREG | 0o644,
+                provider=lambda: "".join(
+                    f"{k}={v}\n" for k, v in self.props.items() if k.startswith("ro.")
+                ).encode(),
+            ),
+        )
         from harness.virtual.shell.registry import available_commands
 
         for name in available_commands(self.api_level):
             if name in ("sh",):
                 continue
-            fs.add_node(f"/system/bin/{name}", File(st.S_IFREG | 0o755, data=bytearray(
-                b"\x7fELF")))
+            fs.add_node(f"/system/bin/{name}", File(st.S_IFREG | 0o755, data=bytearray(b"\x7fELF")))
         fs.add_node("/system/bin/sh", File(st.S_IFREG | 0o755, data=bytearray(b"\x7fELF")))
 
     def _uptime(self) -> bytes:
         seconds = self.clock.elapsed_ms() / 1000.0
         return f"{seconds:.2f} {seconds * 3.6:.2f}\n".encode()
-

@@ -184,7 +184,7 @@ class FileSystem:
             last = idx == len(parts) - 1
             if isinstance(child, Symlink) and (follow_last or not last):
                 target = join_path(walked.rsplit("/", 1)[0] or "/", child.target)
-                rest = "/".join(parts[idx + 1:])
+                rest = "/".join(parts[idx + 1 :])
                 resolved = target + ("/" + rest if rest else "")
                 return self._walk(resolved, follow_last, uid, depth + 1)
             node = child
@@ -235,8 +235,15 @@ class FileSystem:
             raise FsError(_errno.EACCES, path)
 
     # ---------------------------------------------------------------- mutation
-    def mkdir(self, path: str, uid: int = ROOT_UID, mode: int = 0o755, parents: bool = False,
-              owner: int | None = None, group: int | None = None) -> Dir:
+    def mkdir(
+        self,
+        path: str,
+        uid: int = ROOT_UID,
+        mode: int = 0o755,
+        parents: bool = False,
+        owner: int | None = None,
+        group: int | None = None,
+    ) -> Dir:
         path = normalize_path(path)
         if parents:
             cur = ""
@@ -257,13 +264,14 @@ class FileSystem:
             raise FsError(_errno.EEXIST, path)
         self._check_writable(real_parent, parent, uid, path)
         o = uid if owner is None else owner
-        g = (uid if group is None else group)
+        g = uid if group is None else group
         d = Dir(st.S_IFDIR | mode, o, g, self.now_s())
         parent.children[name] = d
         return d
 
-    def open_for_write(self, path: str, uid: int = ROOT_UID, mode: int = 0o644,
-                       append: bool = False) -> File:
+    def open_for_write(
+        self, path: str, uid: int = ROOT_UID, mode: int = 0o644, append: bool = False
+    ) -> File:
         """Create or truncate (or append to) a regular file and return its node."""
         try:
             node = self.lookup(path, uid)
@@ -288,8 +296,15 @@ class FileSystem:
         node.mtime = self.now_s()
         return node
 
-    def write_file(self, path: str, data: bytes, uid: int = ROOT_UID, mode: int = 0o644,
-                   append: bool = False, owner: int | None = None) -> File:
+    def write_file(
+        self,
+        path: str,
+        data: bytes,
+        uid: int = ROOT_UID,
+        mode: int = 0o644,
+        append: bool = False,
+        owner: int | None = None,
+    ) -> File:
         node = self.open_for_write(path, uid, mode, append)
         node.write(data, append=append)
         if owner is not None:

@@ -30,13 +30,15 @@ class LogBuffer:
         self._cleared_seq = 0
         self._changed = asyncio.Event()
 
-    def log(self, level: str, tag: str, message: str, pid: int = 0, tid: int = 0,
-            buffer: str = "main") -> LogEntry:
+    def log(
+        self, level: str, tag: str, message: str, pid: int = 0, tid: int = 0, buffer: str = "main"
+    ) -> LogEntry:
         self._seq += 1
         lines = message.split("\n")
         # logd stores one entry per call; multi-line messages print one line per line.
-        entry = LogEntry(self._seq, int(self._wall_ms()), pid, tid or pid, level, tag,
-                         "\n".join(lines), buffer)
+        entry = LogEntry(
+            self._seq, int(self._wall_ms()), pid, tid or pid, level, tag, "\n".join(lines), buffer
+        )
         self.entries.append(entry)
         if len(self.entries) > MAX_ENTRIES:
             del self.entries[: len(self.entries) - MAX_ENTRIES]
@@ -61,7 +63,7 @@ class LogBuffer:
         else:
             try:
                 await asyncio.wait_for(event.wait(), timeout_s)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
 
 

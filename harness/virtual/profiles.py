@@ -11,15 +11,30 @@ import zlib
 from dataclasses import dataclass, field
 
 RELEASES = {
-    26: ("8.0.0", "O"), 27: ("8.1.0", "O_MR1"), 28: ("9", "P"), 29: ("10", "Q"),
-    30: ("11", "R"), 31: ("12", "S"), 32: ("12", "S_V2"), 33: ("13", "TIRAMISU"),
-    34: ("14", "UPSIDE_DOWN_CAKE"), 35: ("15", "VANILLA_ICE_CREAM"), 36: ("16", "BAKLAVA"),
+    26: ("8.0.0", "O"),
+    27: ("8.1.0", "O_MR1"),
+    28: ("9", "P"),
+    29: ("10", "Q"),
+    30: ("11", "R"),
+    31: ("12", "S"),
+    32: ("12", "S_V2"),
+    33: ("13", "TIRAMISU"),
+    34: ("14", "UPSIDE_DOWN_CAKE"),
+    35: ("15", "VANILLA_ICE_CREAM"),
+    36: ("16", "BAKLAVA"),
 }
 BUILD_IDS = {
-    26: "OPR6.170623.013", 27: "OPM1.171019.021", 28: "PQ3A.190801.002",
-    29: "QQ3A.200805.001", 30: "RQ3A.211001.001", 31: "SQ3A.220705.004",
-    32: "SQ3A.220705.004", 33: "TQ3A.230805.001", 34: "AP2A.240805.005",
-    35: "AP4A.250205.002", 36: "BP2A.250605.031",
+    26: "OPR6.170623.013",
+    27: "OPM1.171019.021",
+    28: "PQ3A.190801.002",
+    29: "QQ3A.200805.001",
+    30: "RQ3A.211001.001",
+    31: "SQ3A.220705.004",
+    32: "SQ3A.220705.004",
+    33: "TQ3A.230805.001",
+    34: "AP2A.240805.005",
+    35: "AP4A.250205.002",
+    36: "BP2A.250605.031",
 }
 MIN_API = 26
 MAX_API = 36
@@ -42,15 +57,41 @@ class VirtualFamily:
 FAMILIES: dict[str, VirtualFamily] = {
     f.name: f
     for f in [
-        VirtualFamily("virtual", "Harness", "harness", "Virtual Device", "harness_virt",
-                      "harness_virt", 34),
+        VirtualFamily(
+            "virtual", "Harness", "harness", "Virtual Device", "harness_virt", "harness_virt", 34
+        ),
         VirtualFamily("pixel", "Google", "google", "Pixel 8", "shiba", "shiba", 34),
-        VirtualFamily("samsung", "samsung", "samsung", "SM-S911B", "dm1q", "dm1qxxx", 33,
-                      {"ro.build.version.oneui": "50100"}, "Samsung Device Care"),
-        VirtualFamily("xiaomi", "Xiaomi", "Xiaomi", "23127PN0CG", "houji", "houji_global", 34,
-                      {"ro.mi.os.version.name": "OS1.0"}, "MIUI/HyperOS PowerKeeper"),
-        VirtualFamily("emulator", "Google", "google", "sdk_gphone64_x86_64", "emu64xa",
-                      "sdk_gphone64_x86_64", 34),
+        VirtualFamily(
+            "samsung",
+            "samsung",
+            "samsung",
+            "SM-S911B",
+            "dm1q",
+            "dm1qxxx",
+            33,
+            {"ro.build.version.oneui": "50100"},
+            "Samsung Device Care",
+        ),
+        VirtualFamily(
+            "xiaomi",
+            "Xiaomi",
+            "Xiaomi",
+            "23127PN0CG",
+            "houji",
+            "houji_global",
+            34,
+            {"ro.mi.os.version.name": "OS1.0"},
+            "MIUI/HyperOS PowerKeeper",
+        ),
+        VirtualFamily(
+            "emulator",
+            "Google",
+            "google",
+            "sdk_gphone64_x86_64",
+            "emu64xa",
+            "sdk_gphone64_x86_64",
+            34,
+        ),
     ]
 }
 
@@ -83,10 +124,12 @@ def build_properties(profile: VirtualProfile, serial: str) -> dict[str, str]:
     """The read-only properties a device of this profile reports."""
     f = profile.family
     api = profile.api_level
-    release, codename = RELEASES[api]
+    release, _codename = RELEASES[api]
     build_id = BUILD_IDS[api]
     incremental = f"{api}{zlib.crc32(f.name.encode()) % 100000:05d}"
-    fingerprint = f"{f.brand}/{f.product}/{f.device}:{release}/{build_id}/{incremental}:user/release-keys"
+    fingerprint = (
+        f"{f.brand}/{f.product}/{f.device}:{release}/{build_id}/{incremental}:user/release-keys"
+    )
     props = {
         "ro.build.version.sdk": str(api),
         "ro.build.version.release": release,
@@ -108,7 +151,9 @@ def build_properties(profile: VirtualProfile, serial: str) -> dict[str, str]:
         "ro.product.device": f.device,
         "ro.product.board": f.device,
         "ro.product.cpu.abi": "x86_64" if f.name == "emulator" else "arm64-v8a",
-        "ro.product.cpu.abilist": "x86_64,arm64-v8a" if f.name == "emulator" else "arm64-v8a,armeabi-v7a,armeabi",
+        "ro.product.cpu.abilist": "x86_64,arm64-v8a"
+        if f.name == "emulator"
+        else "arm64-v8a,armeabi-v7a,armeabi",
         "ro.product.locale": "en-US",
         "ro.product.first_api_level": str(api),
         "ro.vendor.build.fingerprint": fingerprint,

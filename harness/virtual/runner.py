@@ -30,8 +30,9 @@ class DeviceLoop:
         fut: Future[T] = asyncio.run_coroutine_threadsafe(coro, self.loop)
         return fut.result(timeout_s)
 
-    def start_device(self, config: VirtualDeviceConfig | None = None,
-                     wait_booted: bool = True) -> VirtualDevice:
+    def start_device(
+        self, config: VirtualDeviceConfig | None = None, wait_booted: bool = True
+    ) -> VirtualDevice:
         async def create() -> VirtualDevice:
             dev = VirtualDevice(config)
             await dev.start()

@@ -32,7 +32,8 @@ class AdbdHost:
 
     async def start(self) -> int:
         self.server = await asyncio.start_server(
-            self._accept, self.bind_host, self.requested_port, reuse_address=True)
+            self._accept, self.bind_host, self.requested_port, reuse_address=True
+        )
         self.port = self.server.sockets[0].getsockname()[1]
         return self.port
 

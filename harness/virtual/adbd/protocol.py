@@ -58,9 +58,7 @@ class Packet:
         # data_check is the byte sum (not a CRC); modern hosts ignore it but it costs nothing.
         check = sum(self.payload) & 0xFFFFFFFF if self.payload else 0
         magic = self.command ^ 0xFFFFFFFF
-        header = HEADER.pack(
-            self.command, self.arg0, self.arg1, len(self.payload), check, magic
-        )
+        header = HEADER.pack(self.command, self.arg0, self.arg1, len(self.payload), check, magic)
         return header + self.payload
 
 
@@ -75,7 +73,10 @@ def decode_header(data: bytes, max_payload: int = MAX_PAYLOAD) -> tuple[int, int
 
 
 def banner(props: dict[str, str], features: list[str], state: str = "device") -> bytes:
-    """The CNXN banner ``device::ro.product.name=..;..;features=..`` (adb.cpp get_connection_string)."""
+    """The CNXN banner ``device::ro.product.name=..;..;features=..``.
+
+    Format from adb.cpp ``get_connection_string``.
+    """
     parts = [
         f"ro.product.name={props.get('ro.product.name', '')}",
         f"ro.product.model={props.get('ro.product.model', '')}",

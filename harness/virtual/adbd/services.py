@@ -41,12 +41,12 @@ def open_service(device: VirtualDevice, service: str) -> ServiceFn | None:
             pty = command == ""  # adbd: interactive sessions get a PTY by default
         return lambda stream: shell_service(device, stream, command, v2=v2, pty=pty)
     if service.startswith("exec:"):
-        command = service[len("exec:"):]
+        command = service[len("exec:") :]
         return lambda stream: shell_service(device, stream, command, v2=False, pty=False)
     if service == "sync:":
         return lambda stream: sync_service(device, stream)
     if service.startswith("tcp:"):
-        port_text = service[len("tcp:"):].split(":", 1)[0]
+        port_text = service[len("tcp:") :].split(":", 1)[0]
         if not port_text.isdigit():
             return None
         handler = device.sockets.get(int(port_text))
@@ -54,7 +54,7 @@ def open_service(device: VirtualDevice, service: str) -> ServiceFn | None:
             return None  # nothing listening on the device: connection refused
         return handler
     if service.startswith("reboot:"):
-        return lambda stream: reboot_service(device, stream, service[len("reboot:"):])
+        return lambda stream: reboot_service(device, stream, service[len("reboot:") :])
     if service == "root:":
         return _text_service("adbd cannot run as root in production builds\n")
     if service == "unroot:":
@@ -68,6 +68,7 @@ def _text_service(text: str) -> ServiceFn:
     async def serve(stream: DeviceStream) -> None:
         await stream.write(text.encode())
         await stream.close()
+
     return serve
 
 
@@ -81,8 +82,9 @@ def _v2_packet(packet_id: int, data: bytes) -> bytes:
     return _V2_HEADER.pack(packet_id, len(data)) + data
 
 
-async def shell_service(device: VirtualDevice, stream: DeviceStream, command: str,
-                        v2: bool, pty: bool) -> None:
+async def shell_service(
+    device: VirtualDevice, stream: DeviceStream, command: str, v2: bool, pty: bool
+) -> None:
     stdin = Pipe()
     stdout = Pipe()
     stderr = stdout if (pty or not v2) else Pipe()
@@ -110,10 +112,9 @@ async def shell_service(device: VirtualDevice, stream: DeviceStream, command: st
             data = await stream.read()
             if not data:
                 stdin.close()
-                if not shell_task.done() and (stream.closed or not v2):
+                if not shell_task.done() and stream.closed:
                     # The host closed the whole stream: the command's client is gone.
-                    if stream.closed:
-                        shell_task.cancel()
+                    shell_task.cancel()
                 return
             if not v2:
                 with contextlib.suppress(BrokenPipe):
@@ -124,8 +125,8 @@ async def shell_service(device: VirtualDevice, stream: DeviceStream, command: st
                 pid, length = _V2_HEADER.unpack_from(buf)
                 if len(buf) < _V2_HEADER.size + length:
                     break
-                payload = bytes(buf[_V2_HEADER.size:_V2_HEADER.size + length])
-                del buf[:_V2_HEADER.size + length]
+                payload = bytes(buf[_V2_HEADER.size : _V2_HEADER.size + length])
+                del buf[: _V2_HEADER.size + length]
                 if pid == ID_STDIN:
                     with contextlib.suppress(BrokenPipe):
                         stdin.write(payload)

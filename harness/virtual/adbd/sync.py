@@ -30,8 +30,19 @@ def _stat_v2_fields(node: Node | None, error: int, ino: int) -> tuple:
     if node is None:
         return (error, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
     nlink = 2 if node.is_dir else 1
-    return (0, 0xFD00, ino, node.mode, nlink, node.uid, node.gid, node.size,
-            node.mtime, node.mtime, node.mtime)
+    return (
+        0,
+        0xFD00,
+        ino,
+        node.mode,
+        nlink,
+        node.uid,
+        node.gid,
+        node.size,
+        node.mtime,
+        node.mtime,
+        node.mtime,
+    )
 
 
 async def sync_service(device: VirtualDevice, stream: DeviceStream) -> None:
@@ -54,8 +65,9 @@ async def sync_service(device: VirtualDevice, stream: DeviceStream) -> None:
                     if node is None:
                         reply = _STAT_V1.pack(b"STAT", 0, 0, 0)
                     else:
-                        reply = _STAT_V1.pack(b"STAT", node.mode, node.size & 0xFFFFFFFF,
-                                              node.mtime)
+                        reply = _STAT_V1.pack(
+                            b"STAT", node.mode, node.size & 0xFFFFFFFF, node.mtime
+                        )
                 else:
                     reply = _STAT_V2.pack(ident, *_stat_v2_fields(node, err, id(node) & 0xFFFF))
                 await stream.write(reply)
@@ -76,8 +88,9 @@ async def sync_service(device: VirtualDevice, stream: DeviceStream) -> None:
 def _listing(device: VirtualDevice, path: str, uid: int, v2: bool) -> bytes:
     out = bytearray()
     try:
-        entries = [(".", device.fs.lookup(path, uid)), ("..", device.fs.lookup(
-            normalize_path(path + "/.."), uid))] + device.fs.listdir(path, uid)
+        here = device.fs.lookup(path, uid)
+        parent = device.fs.lookup(normalize_path(path + "/.."), uid)
+        entries = [(".", here), ("..", parent), *device.fs.listdir(path, uid)]
     except FsError:
         entries = []
     for name, node in entries:
@@ -149,7 +162,7 @@ async def _send_file(device: VirtualDevice, stream: DeviceStream, path: str, uid
     out = bytearray()
     view = memoryview(data)
     for start in range(0, len(view), SYNC_DATA_MAX):
-        chunk = view[start:start + SYNC_DATA_MAX]
+        chunk = view[start : start + SYNC_DATA_MAX]
         out += b"DATA" + struct.pack("<I", len(chunk)) + chunk
         if len(out) >= 1024 * 1024:
             await stream.write(bytes(out))

@@ -98,8 +98,9 @@ class DeviceStream:
             if self.closed:
                 raise StreamClosed(f"stream {self.service!r} closed by host")
             self._may_write.clear()
-            await self.conn.send(p.Packet(p.A_WRTE, self.local_id, self.remote_id,
-                                          bytes(view[start:start + step])))
+            await self.conn.send(
+                p.Packet(p.A_WRTE, self.local_id, self.remote_id, bytes(view[start : start + step]))
+            )
 
     async def close(self) -> None:
         """Close from the device side: CLSE(local, remote). The host does not answer."""
@@ -118,8 +119,9 @@ class AdbdConnection:
 
     _ids = itertools.count(1)
 
-    def __init__(self, host: AdbdHost, reader: asyncio.StreamReader,
-                 writer: asyncio.StreamWriter) -> None:
+    def __init__(
+        self, host: AdbdHost, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
         self.host = host
         self.reader = reader
         self.writer = writer

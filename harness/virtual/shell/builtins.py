@@ -30,6 +30,7 @@ def builtin(*names: str) -> Callable[[Builtin], Builtin]:
         for n in names:
             BUILTINS[n] = fn
         return fn
+
     return register
 
 
@@ -47,8 +48,17 @@ def _unescape(text: str) -> tuple[str, bool]:
     """echo -e escapes; returns (text, stop) where \\c stops output."""
     out = []
     i = 0
-    mapping = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", "a": "\a", "b": "\b",
-               "f": "\f", "v": "\v", "e": "\x1b"}
+    mapping = {
+        "n": "\n",
+        "t": "\t",
+        "r": "\r",
+        "\\": "\\",
+        "a": "\a",
+        "b": "\b",
+        "f": "\f",
+        "v": "\v",
+        "e": "\x1b",
+    }
     while i < len(text):
         c = text[i]
         if c == "\\" and i + 1 < len(text):
@@ -267,10 +277,10 @@ def _test(args: list[str]) -> bool:
         return not _test(args[1:])
     if "-o" in args:
         i = args.index("-o")
-        return _test(args[:i]) or _test(args[i + 1:])
+        return _test(args[:i]) or _test(args[i + 1 :])
     if "-a" in args:
         i = args.index("-a")
-        return _test(args[:i]) and _test(args[i + 1:])
+        return _test(args[:i]) and _test(args[i + 1 :])
     if len(args) == 1:
         return args[0] != ""
     if len(args) == 2:
@@ -286,8 +296,14 @@ def _test(args: list[str]) -> bool:
             return a == b
         if op == "!=":
             return a != b
-        ints = {"-eq": int.__eq__, "-ne": int.__ne__, "-lt": int.__lt__, "-le": int.__le__,
-                "-gt": int.__gt__, "-ge": int.__ge__}
+        ints = {
+            "-eq": int.__eq__,
+            "-ne": int.__ne__,
+            "-lt": int.__lt__,
+            "-le": int.__le__,
+            "-gt": int.__gt__,
+            "-ge": int.__ge__,
+        }
         if op in ints:
             return bool(ints[op](int(a), int(b)))
     raise ValueError(" ".join(args))
@@ -304,10 +320,15 @@ def _file_test(op: str, path: str) -> bool:
     except FsError:
         return False
     checks = {
-        "-e": lambda: True, "-f": lambda: node.is_file, "-d": lambda: node.is_dir,
-        "-s": lambda: node.size > 0, "-r": lambda: fs.may(node, uid, 4),
-        "-w": lambda: fs.may(node, uid, 2), "-x": lambda: fs.may(node, uid, 1),
-        "-L": lambda: node.is_link, "-h": lambda: node.is_link,
+        "-e": lambda: True,
+        "-f": lambda: node.is_file,
+        "-d": lambda: node.is_dir,
+        "-s": lambda: node.size > 0,
+        "-r": lambda: fs.may(node, uid, 4),
+        "-w": lambda: fs.may(node, uid, 2),
+        "-x": lambda: fs.may(node, uid, 1),
+        "-L": lambda: node.is_link,
+        "-h": lambda: node.is_link,
     }
     if op not in checks:
         raise ValueError(op)

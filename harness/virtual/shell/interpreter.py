@@ -29,8 +29,10 @@ if TYPE_CHECKING:
     from harness.virtual.device import VirtualDevice
 
 SH = "/system/bin/sh"
-DEFAULT_PATH = ("/product/bin:/apex/com.android.runtime/bin:/apex/com.android.art/bin:"
-                "/system_ext/bin:/system/bin:/system/xbin:/odm/bin:/vendor/bin:/vendor/xbin")
+DEFAULT_PATH = (
+    "/product/bin:/apex/com.android.runtime/bin:/apex/com.android.art/bin:"
+    "/system_ext/bin:/system/bin:/system/xbin:/odm/bin:/vendor/bin:/vendor/xbin"
+)
 _IFS = re.compile(r"[ \t\n]+")
 
 
@@ -81,8 +83,9 @@ class ShellState:
     background: list[asyncio.Task[int]] = field(default_factory=list)
 
     def fork(self) -> ShellState:
-        return ShellState(self.device, self.uid, self.cwd, dict(self.env),
-                          list(self.positional), self.status, [])
+        return ShellState(
+            self.device, self.uid, self.cwd, dict(self.env), list(self.positional), self.status, []
+        )
 
 
 class Interpreter:
@@ -159,15 +162,22 @@ class Interpreter:
             stdin: Input = pipes[idx - 1] if idx > 0 else io.stdin
             stdout: Output = pipes[idx] if idx < len(pipes) else io.stdout
             sub = Interpreter(self.state.fork())
-            tasks.append(asyncio.create_task(
-                sub._pipeline_stage(cmd, IO(stdin, stdout, io.stderr),
-                                    pipes[idx] if idx < len(pipes) else None,
-                                    pipes[idx - 1] if idx > 0 else None)))
+            tasks.append(
+                asyncio.create_task(
+                    sub._pipeline_stage(
+                        cmd,
+                        IO(stdin, stdout, io.stderr),
+                        pipes[idx] if idx < len(pipes) else None,
+                        pipes[idx - 1] if idx > 0 else None,
+                    )
+                )
+            )
         results = await asyncio.gather(*tasks)
         return results[-1]
 
-    async def _pipeline_stage(self, cmd: ast.Command, io: IO, out_pipe: Pipe | None,
-                              in_pipe: Pipe | None) -> int:
+    async def _pipeline_stage(
+        self, cmd: ast.Command, io: IO, out_pipe: Pipe | None, in_pipe: Pipe | None
+    ) -> int:
         try:
             return await self.run_command(cmd, io)
         except ShellExit as exc:
@@ -261,8 +271,9 @@ class Interpreter:
         if spec is None:
             io.stderr.write(f"{SH}: {argv[0]}: not found\n")
             return 127
-        inv = Invocation(self.device, argv, env, self.state.cwd, self.state.uid,
-                         io.stdin, io.stdout, io.stderr)
+        inv = Invocation(
+            self.device, argv, env, self.state.cwd, self.state.uid, io.stdin, io.stdout, io.stderr
+        )
         try:
             return await run_command(spec, inv)
         except BrokenPipe:
@@ -305,8 +316,9 @@ class Interpreter:
                     io = io.with_fd(r.fd, BytesInput())
                     continue
                 try:
-                    data = self.device.fs.read_file(join_path(self.state.cwd, target),
-                                                    self.state.uid)
+                    data = self.device.fs.read_file(
+                        join_path(self.state.cwd, target), self.state.uid
+                    )
                 except FsError as exc:
                     io.stderr.write(f"{SH}: can't open {target}: {exc.reason}\n")
                     raise _RedirectFailed from None
@@ -324,8 +336,9 @@ class Interpreter:
         if target in ("/dev/stdout",):
             return io.stdout
         try:
-            node = self.device.fs.open_for_write(join_path(self.state.cwd, target),
-                                                 self.state.uid, append=append)
+            node = self.device.fs.open_for_write(
+                join_path(self.state.cwd, target), self.state.uid, append=append
+            )
         except FsError as exc:
             io.stderr.write(f"{SH}: can't create {target}: {exc.reason}\n")
             raise _RedirectFailed from None
@@ -456,13 +469,14 @@ def arithmetic(expr: str, env: dict[str, str]) -> int:
             tokens.append({"&&": " and ", "||": " or ", "!": " not ", "/": "//"}.get(op, op))
         pos = m.end()
     try:
-        return int(eval(" ".join(tokens), {"__builtins__": {}}, {}))  # noqa: S307 - only ints/ops
+        return int(eval(" ".join(tokens), {"__builtins__": {}}, {}))
     except Exception as exc:
         raise ast.ShellSyntaxError(f"{expr}: {exc}") from None
 
 
-def new_shell_state(device: VirtualDevice, uid: int, cwd: str = "/",
-                    env: dict[str, str] | None = None) -> ShellState:
+def new_shell_state(
+    device: VirtualDevice, uid: int, cwd: str = "/", env: dict[str, str] | None = None
+) -> ShellState:
     base = {
         "PATH": DEFAULT_PATH,
         "HOME": "/",
@@ -480,9 +494,14 @@ def new_shell_state(device: VirtualDevice, uid: int, cwd: str = "/",
     return ShellState(device, uid, cwd, base)
 
 
-async def run_shell(device: VirtualDevice, source: str, io: IO, uid: int = 2000,
-                    cwd: str = "/", env: dict[str, str] | None = None) -> int:
+async def run_shell(
+    device: VirtualDevice,
+    source: str,
+    io: IO,
+    uid: int = 2000,
+    cwd: str = "/",
+    env: dict[str, str] | None = None,
+) -> int:
     """Run one ``sh -c`` style command line; the entry point of the shell services."""
     state = new_shell_state(device, uid, cwd, env)
     return await Interpreter(state).run_source(source, io)
-

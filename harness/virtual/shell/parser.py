@@ -132,8 +132,22 @@ Command = SimpleCommand | Group | If | Loop | For
 # ---------------------------------------------------------------- lexer
 
 _OPERATORS = ["&&", "||", ";;", ">>", ">&", "<&", "<>", ">|", ";", "&", "|", "(", ")", "<", ">"]
-_RESERVED = {"if", "then", "elif", "else", "fi", "while", "until", "do", "done", "for", "in",
-             "{", "}", "!"}
+_RESERVED = {
+    "if",
+    "then",
+    "elif",
+    "else",
+    "fi",
+    "while",
+    "until",
+    "do",
+    "done",
+    "for",
+    "in",
+    "{",
+    "}",
+    "!",
+}
 _NAME_START = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
 _NAME_CHARS = _NAME_START | set("0123456789")
 _SPECIAL_PARAMS = set("?$#!@*-0123456789")
@@ -188,7 +202,7 @@ class _Lexer:
                 return Token("op", op)
         start = self.i
         word = self._word()
-        raw = src[start:self.i]
+        raw = src[start : self.i]
         if raw.isdigit() and self._peek() and self._peek() in "<>":
             return Token("io", raw)
         return Token("word", raw, word)
@@ -219,7 +233,7 @@ class _Lexer:
                 end = src.find("'", self.i + 1)
                 if end < 0:
                     raise ShellSyntaxError("unterminated quoted string")
-                parts.append(Lit(src[self.i + 1:end], True))
+                parts.append(Lit(src[self.i + 1 : end], True))
                 self.i = end + 1
             elif c == '"':
                 flush()
@@ -278,18 +292,18 @@ class _Lexer:
                 end = _matching_paren(src, self.i + 3)
                 if end + 1 >= len(src) or src[end + 1] != ")":
                     raise ShellSyntaxError("unterminated $((")
-                expr = src[self.i + 3:end]
+                expr = src[self.i + 3 : end]
                 self.i = end + 2
                 return Arith(expr, quoted)
             end = _matching_paren(src, self.i + 2)
-            source = src[self.i + 2:end]
+            source = src[self.i + 2 : end]
             self.i = end + 1
             return CmdSub(source, quoted)
         if nxt == "{":
             end = src.find("}", self.i + 2)
             if end < 0:
                 raise ShellSyntaxError("bad substitution")
-            inner = src[self.i + 2:end]
+            inner = src[self.i + 2 : end]
             self.i = end + 1
             return _param_from_braces(inner, quoted)
         if nxt in _SPECIAL_PARAMS and nxt:
@@ -299,7 +313,7 @@ class _Lexer:
             j = self.i + 1
             while j < len(src) and src[j] in _NAME_CHARS:
                 j += 1
-            name = src[self.i + 1:j]
+            name = src[self.i + 1 : j]
             self.i = j
             return Param(name, quoted)
         self.i += 1
@@ -309,7 +323,7 @@ class _Lexer:
         end = self.src.find("`", self.i + 1)
         if end < 0:
             raise ShellSyntaxError("unterminated `")
-        source = self.src[self.i + 1:end]
+        source = self.src[self.i + 1 : end]
         self.i = end + 1
         return CmdSub(source, quoted)
 
@@ -351,7 +365,7 @@ def _param_from_braces(inner: str, quoted: bool) -> Param:
     for op in (":-", ":=", ":+", "-", "+", "="):
         idx = inner.find(op)
         if idx > 0:
-            name, arg = inner[:idx], inner[idx + len(op):]
+            name, arg = inner[:idx], inner[idx + len(op) :]
             return Param(name, quoted, op, _Lexer(arg)._word() if arg else Word([Lit("")]))
     return Param(inner, quoted)
 
@@ -387,7 +401,9 @@ class _Parser:
     def _expect_reserved(self, name: str) -> None:
         self._skip_newlines()
         if not self._is_reserved(name):
-            raise ShellSyntaxError(f"'{self.tok.value or 'end of file'}' unexpected, expecting '{name}'")
+            raise ShellSyntaxError(
+                f"'{self.tok.value or 'end of file'}' unexpected, expecting '{name}'"
+            )
         self.i += 1
 
     def program(self) -> CommandList:
@@ -408,9 +424,7 @@ class _Parser:
             if self._is_op("&"):
                 background = True
                 self.i += 1
-            elif self._is_op(";"):
-                self.i += 1
-            elif self.tok.kind == "newline":
+            elif self._is_op(";") or self.tok.kind == "newline":
                 self.i += 1
             cl.items.append((and_or, background))
 
@@ -567,7 +581,7 @@ def _assignment_name(word: Word) -> str | None:
 def _assignment_value(word: Word, name: str) -> Word:
     first = word.parts[0]
     assert isinstance(first, Lit)
-    rest = first.text[len(name) + 1:]
+    rest = first.text[len(name) + 1 :]
     parts: list[Part] = [Lit(rest, False)] if rest else []
     parts.extend(word.parts[1:])
     return Word(parts or [Lit("", True)])

@@ -66,8 +66,17 @@ class Invocation:
 
     def sub(self, argv: list[str]) -> Invocation:
         """The same context running another argv (toybox dispatch, ``cmd`` -> service)."""
-        return Invocation(self.device, argv, self.env, self.cwd, self.uid, self.stdin,
-                          self.stdout, self.stderr, self.extras)
+        return Invocation(
+            self.device,
+            argv,
+            self.env,
+            self.cwd,
+            self.uid,
+            self.stdin,
+            self.stdout,
+            self.stderr,
+            self.extras,
+        )
 
 
 CommandFn = Callable[[Invocation], "int | Awaitable[int]"]
@@ -88,13 +97,14 @@ class CommandSpec:
 _COMMANDS: dict[str, list[CommandSpec]] = {}
 
 
-def command(*names: str, min_api: int = 1, max_api: int = 1000,
-            toybox: bool = False) -> Callable[[CommandFn], CommandFn]:
+def command(
+    *names: str, min_api: int = 1, max_api: int = 1000, toybox: bool = False
+) -> Callable[[CommandFn], CommandFn]:
     def register(fn: CommandFn) -> CommandFn:
         for name in names:
-            _COMMANDS.setdefault(name, []).append(
-                CommandSpec(name, fn, min_api, max_api, toybox))
+            _COMMANDS.setdefault(name, []).append(CommandSpec(name, fn, min_api, max_api, toybox))
         return fn
+
     return register
 
 

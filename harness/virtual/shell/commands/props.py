@@ -27,11 +27,17 @@ def setprop(inv: Invocation) -> int:
     key, value = inv.args
     # Property writes are checked by SELinux: the shell may set debug.*, log.*, persist.log.*
     # and a few others, not framework state such as sys.boot_completed.
-    allowed = ("debug.", "log.", "persist.log.", "persist.debug.", "persist.sys.",
-               "vendor.debug.", "ctl.")
+    allowed = (
+        "debug.",
+        "log.",
+        "persist.log.",
+        "persist.debug.",
+        "persist.sys.",
+        "vendor.debug.",
+        "ctl.",
+    )
     if inv.uid != 0 and not key.startswith(allowed):
-        inv.errln(f"Failed to set property '{key}' to '{value}'.\n"
-                  f"See dmesg for error reason.")
+        inv.errln(f"Failed to set property '{key}' to '{value}'.\nSee dmesg for error reason.")
         return 1
     try:
         inv.device.set_property(key, value)

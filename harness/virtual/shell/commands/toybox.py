@@ -14,10 +14,49 @@ from harness.virtual.fs import SHELL_UID, FsError, join_path
 from harness.virtual.shell.registry import Invocation, command, lookup, run_command
 
 TOYBOX_APPLETS = [
-    "basename", "cat", "chmod", "cp", "date", "df", "dirname", "du", "echo", "env", "false",
-    "grep", "head", "id", "ls", "md5sum", "mkdir", "mv", "printf", "ps", "rm", "rmdir",
-    "sed", "sha1sum", "sleep", "sort", "stat", "tail", "tee", "touch", "tr", "true", "uname",
-    "uptime", "wc", "which", "xargs", "yes", "getprop", "setprop", "cut", "uniq", "seq",
+    "basename",
+    "cat",
+    "chmod",
+    "cp",
+    "date",
+    "df",
+    "dirname",
+    "du",
+    "echo",
+    "env",
+    "false",
+    "grep",
+    "head",
+    "id",
+    "ls",
+    "md5sum",
+    "mkdir",
+    "mv",
+    "printf",
+    "ps",
+    "rm",
+    "rmdir",
+    "sed",
+    "sha1sum",
+    "sleep",
+    "sort",
+    "stat",
+    "tail",
+    "tee",
+    "touch",
+    "tr",
+    "true",
+    "uname",
+    "uptime",
+    "wc",
+    "which",
+    "xargs",
+    "yes",
+    "getprop",
+    "setprop",
+    "cut",
+    "uniq",
+    "seq",
 ]
 
 
@@ -26,7 +65,7 @@ def _split_flags(args: list[str], known: str) -> tuple[set[str], list[str]]:
     rest: list[str] = []
     for idx, a in enumerate(args):
         if a == "--":
-            rest.extend(args[idx + 1:])
+            rest.extend(args[idx + 1 :])
             break
         if a.startswith("-") and len(a) > 1 and all(c in known for c in a[1:]):
             flags.update(a[1:])
@@ -92,7 +131,7 @@ async def cat(inv: Invocation) -> int:
             continue
         step = 256 * 1024
         for start in range(0, len(data), step):
-            inv.out(data[start:start + step])
+            inv.out(data[start : start + step])
             await inv.stdout.drain()
     return status
 
@@ -127,8 +166,10 @@ def ls(inv: Invocation) -> int:
             link = f" -> {node.target}" if node.is_link else ""
             owner = str(node.uid) if "n" in flags else _user(node.uid)
             group = str(node.gid) if "n" in flags else _user(node.gid)
-            return (f"{_mode_string(node.mode)} {2 if node.is_dir else 1:>2} {owner:<6} "
-                    f"{group:<6} {node.size:>8} {_ls_time(node.mtime)} {name}{link}")
+            return (
+                f"{_mode_string(node.mode)} {2 if node.is_dir else 1:>2} {owner:<6} "
+                f"{group:<6} {node.size:>8} {_ls_time(node.mtime)} {name}{link}"
+            )
         return name
 
     for idx, p in enumerate(paths):
@@ -262,10 +303,12 @@ def sha1sum(inv: Invocation) -> int:
 @command("id", toybox=True)
 def id_(inv: Invocation) -> int:
     if inv.uid == SHELL_UID:
-        inv.outln("uid=2000(shell) gid=2000(shell) groups=2000(shell),1004(input),1007(log),"
-                  "1011(adb),1015(sdcard_rw),1028(sdcard_r),1078(ext_data_rw),1079(ext_obb_rw),"
-                  "3001(net_bt_admin),3002(net_bt),3003(inet),3006(net_bw_stats),3009(readproc),"
-                  "3011(uhid),3012(readtracefs) context=u:r:shell:s0")
+        inv.outln(
+            "uid=2000(shell) gid=2000(shell) groups=2000(shell),1004(input),1007(log),"
+            "1011(adb),1015(sdcard_rw),1028(sdcard_r),1078(ext_data_rw),1079(ext_obb_rw),"
+            "3001(net_bt_admin),3002(net_bt),3003(inet),3006(net_bw_stats),3009(readproc),"
+            "3011(uhid),3012(readtracefs) context=u:r:shell:s0"
+        )
     else:
         name = _user(inv.uid)
         inv.outln(f"uid={inv.uid}({name}) gid={inv.uid}({name}) groups={inv.uid}({name})")
@@ -277,8 +320,10 @@ def ps(inv: Invocation) -> int:
     # The -A / default layout of toybox ps (uiautomator2 needs >= 9 columns, pid in field 1).
     inv.outln("USER           PID  PPID     VSZ    RSS WCHAN            ADDR S NAME")
     for proc in inv.device.processes():
-        inv.outln(f"{proc.user:<12} {proc.pid:>5} {proc.ppid:>5} {proc.vsz:>7} {proc.rss:>6} "
-                  f"{proc.wchan:<16} 0 S {proc.name}")
+        inv.outln(
+            f"{proc.user:<12} {proc.pid:>5} {proc.ppid:>5} {proc.vsz:>7} {proc.rss:>6} "
+            f"{proc.wchan:<16} 0 S {proc.name}"
+        )
     return 0
 
 
@@ -299,7 +344,7 @@ async def sleep(inv: Invocation) -> int:
 @command("uname", toybox=True)
 def uname(inv: Invocation) -> int:
     if "-a" in inv.args:
-        inv.outln(f"Linux localhost 5.15.137-android14 #1 SMP PREEMPT aarch64 Toybox")
+        inv.outln("Linux localhost 5.15.137-android14 #1 SMP PREEMPT aarch64 Toybox")
     elif "-r" in inv.args:
         inv.outln("5.15.137-android14")
     elif "-m" in inv.args:
@@ -314,8 +359,11 @@ def date(inv: Invocation) -> int:
     now = inv.device.clock.wall_ms() / 1000
     fmt = next((a[1:] for a in inv.args if a.startswith("+")), "%a %b %e %H:%M:%S %Z %Y")
     fmt = fmt.replace("%N", f"{int((now % 1) * 1e9):09d}")
-    inv.outln(time.strftime(fmt, time.gmtime(now)).replace("UTC", "GMT") if "%Z" in fmt
-              else time.strftime(fmt, time.gmtime(now)))
+    inv.outln(
+        time.strftime(fmt, time.gmtime(now)).replace("UTC", "GMT")
+        if "%Z" in fmt
+        else time.strftime(fmt, time.gmtime(now))
+    )
     return 0
 
 
@@ -323,16 +371,21 @@ def date(inv: Invocation) -> int:
 def uptime(inv: Invocation) -> int:
     secs = inv.device.clock.elapsed_ms() // 1000
     now = time.strftime("%H:%M:%S", time.gmtime(inv.device.clock.wall_ms() / 1000))
-    inv.outln(f" {now} up {secs // 86400} days, {secs % 86400 // 3600:2d}:{secs % 3600 // 60:02d},"
-              f"  0 users,  load average: 0.00, 0.00, 0.00")
+    inv.outln(
+        f" {now} up {secs // 86400} days, {secs % 86400 // 3600:2d}:{secs % 3600 // 60:02d},"
+        f"  0 users,  load average: 0.00, 0.00, 0.00"
+    )
     return 0
 
 
 @command("wc", toybox=True)
 async def wc(inv: Invocation) -> int:
     flags, paths = _split_flags(inv.args, "lwc")
-    datas = ([(p, inv.device.fs.read_file(inv.resolve(p), inv.uid)) for p in paths]
-             if paths else [("", await inv.read_stdin())])
+    datas = (
+        [(p, inv.device.fs.read_file(inv.resolve(p), inv.uid)) for p in paths]
+        if paths
+        else [("", await inv.read_stdin())]
+    )
     for name, data in datas:
         counts = {"l": data.count(b"\n"), "w": len(data.split()), "c": len(data)}
         shown = [str(counts[f]) for f in "lwc" if not flags or f in flags]
@@ -382,8 +435,11 @@ async def grep(inv: Invocation) -> int:
     if "w" in flags:
         expr = rf"\b{expr}\b"
     rx = re.compile(expr, re.IGNORECASE if "i" in flags else 0)
-    sources = ([(p, inv.device.fs.read_file(inv.resolve(p), inv.uid)) for p in paths]
-               if paths else [("", await inv.read_stdin())])
+    sources = (
+        [(p, inv.device.fs.read_file(inv.resolve(p), inv.uid)) for p in paths]
+        if paths
+        else [("", await inv.read_stdin())]
+    )
     matched = 0
     for _name, data in sources:
         for line in data.decode("utf-8", errors="replace").splitlines():
@@ -468,14 +524,21 @@ def stat_(inv: Invocation) -> int:
             status = 1
             continue
         if fmt:
-            out = (fmt.replace("%s", str(node.size)).replace("%n", p)
-                   .replace("%a", f"{node.mode & 0o7777:o}").replace("%Y", str(node.mtime))
-                   .replace("%u", str(node.uid)).replace("%g", str(node.gid))
-                   .replace("%F", "directory" if node.is_dir else "regular file"))
+            out = (
+                fmt.replace("%s", str(node.size))
+                .replace("%n", p)
+                .replace("%a", f"{node.mode & 0o7777:o}")
+                .replace("%Y", str(node.mtime))
+                .replace("%u", str(node.uid))
+                .replace("%g", str(node.gid))
+                .replace("%F", "directory" if node.is_dir else "regular file")
+            )
             inv.outln(out)
         else:
-            inv.outln(f"  File: {p}\n  Size: {node.size}\nAccess: ({node.mode & 0o7777:04o}/"
-                      f"{_mode_string(node.mode)})  Uid: ({node.uid:5d}/{_user(node.uid):>8})")
+            inv.outln(
+                f"  File: {p}\n  Size: {node.size}\nAccess: ({node.mode & 0o7777:04o}/"
+                f"{_mode_string(node.mode)})  Uid: ({node.uid:5d}/{_user(node.uid):>8})"
+            )
     return status
 
 
