@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import re
 import stat as st
 import time
 
@@ -542,16 +543,74 @@ def stat_(inv: Invocation) -> int:
     return status
 
 
+_PRINTF_SPEC = re.compile(r"%([-+ #0]*)(\d+|\*)?(?:\.(\d+))?([sdiouxXcbeEfgG%])")
+
+
+def _printf_escapes(text: str) -> str:
+    return re.sub(r"\\(0[0-7]{0,3}|[abefnrtv\\\"']|x[0-9a-fA-F]{1,2})",
+                  lambda m: _escape(m.group(1)), text)
+
+
+def _escape(code: str) -> str:
+    simple = {"a": "\a", "b": "\b", "e": "\x1b", "f": "\f", "n": "\n", "r": "\r",
+              "t": "\t", "v": "\v", "\\": "\\", '"': '"', "'": "'"}
+    if code in simple:
+        return simple[code]
+    if code.startswith("x"):
+        return chr(int(code[1:], 16))
+    return chr(int(code, 8))
+
+
+def _int_arg(value: str) -> int:
+    if value[:1] in ("'", '"') and len(value) > 1:
+        return ord(value[1])
+    try:
+        return int(value, 0) if value.lower().startswith(("0x", "-0x")) else int(value or "0")
+    except ValueError:
+        return 0
+
+
 @command("printf", toybox=True)
 def printf(inv: Invocation) -> int:
+    """POSIX printf: the format is reused until every argument is consumed."""
     if not inv.args:
+        inv.errln("printf: Needs 1 argument")
         return 1
-    fmt, *values = inv.args
-    fmt = fmt.encode().decode("unicode_escape")
-    try:
-        inv.out(fmt % tuple(values) if values else fmt.replace("%%", "%"))
-    except (TypeError, ValueError):
-        inv.out(fmt)
+    fmt = _printf_escapes(inv.args[0])
+    args = list(inv.args[1:])
+    out: list[str] = []
+    while True:
+        consumed = 0
+
+        def convert(m: re.Match[str]) -> str:
+            nonlocal consumed
+            flags, width, precision, conv = m.groups()
+            if conv == "%":
+                return "%"
+            if width == "*":
+                width = str(_int_arg(args.pop(0))) if args else "0"
+                consumed += 1
+            value = args.pop(0) if args else ""
+            consumed += 1 if value or conv else 0
+            spec = "%" + flags + (width or "") + (f".{precision}" if precision else "")
+            if conv == "b":
+                return (spec + "s") % _printf_escapes(value)
+            if conv == "s":
+                return (spec + "s") % value
+            if conv == "c":
+                return (spec + "s") % value[:1]
+            if conv in "eEfgG":
+                try:
+                    return (spec + conv) % float(value or 0)
+                except ValueError:
+                    return (spec + conv) % 0.0
+            return (spec + ("d" if conv in "iu" else conv)) % _int_arg(value)
+
+        before = len(args)
+        out.append(_PRINTF_SPEC.sub(convert, fmt))
+        if not args or len(args) == before:
+            break
+    inv.out("".join(out))
     return 0
 
 
