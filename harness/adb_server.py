@@ -12,6 +12,7 @@ No Android SDK is needed. Two uses:
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import shutil
 import signal
@@ -34,9 +35,13 @@ def bundled_adb() -> Path:
     override = os.environ.get("HARNESS_ADB")
     if override:
         return Path(override)
-    import adbutils
-
-    path = Path(adbutils.__file__).parent / "binaries" / ("adb.exe" if os.name == "nt" else "adb")
+    # Locate the package without importing it: importing adbutils builds its module-level
+    # client from $ANDROID_ADB_SERVER_PORT, which callers may still be about to set.
+    spec = importlib.util.find_spec("adbutils")
+    if spec is None or not spec.submodule_search_locations:
+        raise AdbServerError("adbutils is not installed")
+    base = Path(next(iter(spec.submodule_search_locations)))
+    path = base / "binaries" / ("adb.exe" if os.name == "nt" else "adb")
     if not path.exists():
         raise AdbServerError(f"the adbutils wheel has no bundled adb at {path}")
     return path

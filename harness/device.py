@@ -188,6 +188,33 @@ class Device:
             )
         return result
 
+    def exec_out(
+        self, cmd: str | Sequence[str], timeout_s: float | None = DEFAULT_SHELL_TIMEOUT_S
+    ) -> bytes:
+        """stdout as bytes (screenshots, databases); the command must succeed."""
+        command = _quote(cmd)
+        try:
+            if self.has_shell_v2:
+                raw = adb_wire.shell_v2(
+                    self.server.host, self.server.port, self.serial, command, timeout_s
+                )
+            else:
+                marker = f"__harness_rc_{secrets.token_hex(4)}__:"
+                raw = adb_wire.shell_v1(
+                    self.server.host, self.server.port, self.serial, command, timeout_s, marker
+                )
+        except adb_wire.WireTimeout as exc:
+            raise CommandTimeout(
+                self.serial, command, timeout_s or 0, exc.partial_stderr.decode("utf-8", "replace")
+            ) from None
+        except (adb_wire.StreamEnded, adb_wire.WireError, ConnectionError, EOFError) as exc:
+            raise self._lost(command, f"no exit status ({exc})") from None
+        if raw.exit_code != 0:
+            raise DeviceCommandError(
+                self.serial, command, raw.exit_code, stderr=raw.stderr.decode("utf-8", "replace")
+            )
+        return raw.stdout
+
     def shell_text(
         self, cmd: str | Sequence[str], timeout_s: float | None = DEFAULT_SHELL_TIMEOUT_S
     ) -> str:

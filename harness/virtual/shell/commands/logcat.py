@@ -211,3 +211,24 @@ async def logcat(inv: Invocation) -> int:
             if ok(e):
                 emit(e)
         last = log.last_seq
+
+
+@command("log")
+async def log_(inv: Invocation) -> int:
+    """``log [-p PRIORITY] [-t TAG] MESSAGE``: write to the main log (system/core/logcat/log)."""
+    priority, tag = "I", "log"
+    words: list[str] = []
+    it = iter(inv.args)
+    for a in it:
+        if a == "-p":
+            priority = next(it, "i").upper()[:1]
+        elif a == "-t":
+            tag = next(it, "log")
+        else:
+            words.append(a)
+    if priority not in LEVELS:
+        inv.errln(f"log: invalid priority '{priority}'")
+        return 1
+    message = " ".join(words) if words else (await inv.read_stdin()).decode(errors="replace")
+    inv.device.log.log(priority, tag, message.rstrip("\n"), pid=inv.device.shell_pid())
+    return 0
