@@ -83,12 +83,18 @@ class AdbServerAddress:
         return adbutils.AdbClient(host=self.host, port=self.port)
 
 
-def ensure_server(address: AdbServerAddress | None = None, timeout_s: float = 20) -> bool:
-    """Make sure a server answers; returns True when this call started it."""
+def ensure_server(
+    address: AdbServerAddress | None = None, timeout_s: float = 20, start: bool = True
+) -> bool:
+    """Make sure a server answers; returns True when this call started it.
+
+    Only a local server may be started, and only when ``start``: callers pass False for an
+    address the user named explicitly, a lab server that we must not replace.
+    """
     address = address or AdbServerAddress()
     if server_version(address.host, address.port) is not None:
         return False
-    if address.host not in ("127.0.0.1", "localhost", "::1"):
+    if not start or address.host not in ("127.0.0.1", "localhost", "::1"):
         raise AdbServerError(
             f"no adb server answers at {address}; start it on that host "
             f"(adb -a -P {address.port} nodaemon server) or check the tunnel"

@@ -18,7 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def cmd_devices(args: argparse.Namespace) -> int:
     address = adb_address(args)
-    ensure_server(address)
+    ensure_server(address, start=not args.adb_server)
     rows = [("SERIAL", "MODEL", "API", "STATE")]
     for listing in list_devices(address):
         model = listing.properties.get("model", "").replace("_", " ")

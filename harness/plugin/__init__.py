@@ -8,13 +8,21 @@ started only when a collected test needs one, so running unit tests costs nothin
 
 from __future__ import annotations
 
+import pytest
+
 from harness.plugin.artifacts import pytest_runtest_makereport  # noqa: F401 - pytest hook
 from harness.plugin.fixtures import device, devices, harness_run  # noqa: F401 - fixtures
 from harness.plugin.options import pytest_addoption  # noqa: F401 - pytest hook
 from harness.plugin.session import (  # noqa: F401 - pytest hooks
     pytest_collection_modifyitems,
-    pytest_configure,
     pytest_report_collectionfinish,
     pytest_report_header,
     pytest_unconfigure,
 )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from harness.plugin import results, session
+
+    session.pytest_configure(config)
+    results.register(config)

@@ -28,7 +28,9 @@ def devices(harness_run: HarnessSession) -> list[Device]:
 def device(request: pytest.FixtureRequest, devices: list[Device]) -> Device:
     """The device this test runs on."""
     from harness.plugin.artifacts import begin_test
+    from harness.plugin.results import SERIAL_PROPERTY
 
     dev = devices[0]
+    request.node.user_properties.append((SERIAL_PROPERTY, dev.serial))
     begin_test(request.node, dev)
     return dev

@@ -31,8 +31,10 @@ class DeviceInfo:
     virtual_profile: str = ""
 
     def describe(self) -> str:
-        kind = f", virtual {self.virtual_profile}" if self.virtual_profile else ""
+        kind = f"  (virtual device, profile {self.virtual_profile})" if self.virtual_profile \
+            else ""
         return f"{self.serial}  {self.manufacturer} {self.model}  API {self.api_level}{kind}"
+
 
 
 @dataclass
@@ -65,10 +67,10 @@ class HarnessSession:
         opt = self.config.getoption
         serials: list[str] = opt("serial")
         if serials:
-            servers = [AdbServerAddress.parse(s) for s in opt("adb_server")] or \
-                [_default_server()]
+            named = [AdbServerAddress.parse(s) for s in opt("adb_server")]
+            servers = named or [_default_server()]
             for address in servers:
-                ensure_server(address)
+                ensure_server(address, start=not named)
             for serial in serials:
                 self.devices.append(_find(serial, servers))
         else:

@@ -150,6 +150,7 @@ def start_device_process(
     handle.port = int(event["port"])  # type: ignore[arg-type]
     handle.serialno = str(event.get("serialno", ""))
     handle.api_level = int(event.get("api", 0))  # type: ignore[arg-type]
+    handle.profile = str(event.get("profile", profile))
     return handle
 
 
