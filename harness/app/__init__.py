@@ -1,0 +1,1 @@
+"""The harness's driver of the sample app (sample_app/CONTRACT.md)."""
