@@ -14,6 +14,8 @@ import pkgutil
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
+    from harness.virtual.system.jobscheduler import JobParameters
+
     from harness.virtual.device import VirtualDevice
     from harness.virtual.system.activity import Intent, ProcessRecord
     from harness.virtual.system.base import SystemServer
@@ -73,6 +75,17 @@ class AppModel:
 
     def on_activity_started(self, activity: str, intent: Intent) -> None:
         """An activity of the app came to the front."""
+
+    def on_start_job(self, service: str, params: JobParameters) -> bool:
+        """JobService.onStartJob of ``service``; True = still working, call job_finished later.
+
+        The default (an app without a model) finishes at once, as an empty JobService would.
+        """
+        return False
+
+    def on_stop_job(self, service: str, params: JobParameters) -> bool:
+        """JobService.onStopJob: the system stops the job; True asks to reschedule it."""
+        return False
 
     def provider_call(
         self, authority: str, method: str, arg: str | None, extras: dict[str, Any], caller_uid: int
