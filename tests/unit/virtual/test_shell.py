@@ -60,7 +60,7 @@ def test_stdin_reaches_the_command(sh):
 
 
 def test_syntax_error_is_reported(sh):
-    out, err, rc = sh("if true; then echo x")
+    _out, err, rc = sh("if true; then echo x")
     assert rc != 0 and "syntax error" in err
 
 
@@ -91,6 +91,6 @@ def test_glob_expansion(sh):
 
 
 def test_toybox_dispatch_and_md5sum(sh):
-    out, _, rc = sh("echo -n abc > /data/local/tmp/m; toybox md5sum /data/local/tmp/m; "
+    out, _, _rc = sh("echo -n abc > /data/local/tmp/m; toybox md5sum /data/local/tmp/m; "
                     "rm /data/local/tmp/m")
     assert out == "900150983cd24fb0d6963f7d28e17f72  /data/local/tmp/m\n"
