@@ -48,20 +48,39 @@ def collect(item: pytest.Item, run_dir: Path) -> list[str]:
         notes.append(f"{name}: {out_dir / name}")
 
     since = ["-T", f"{stamp}.000"] if stamp else []
-    keep("logcat.txt", lambda: device.exec_out(["logcat", "-d", "-v", "threadtime", *since],
-                                               timeout_s=30))
+    keep(
+        "logcat.txt",
+        lambda: device.exec_out(["logcat", "-d", "-v", "threadtime", *since], timeout_s=30),
+    )
     keep("screenshot.png", lambda: device.exec_out(["screencap", "-p"], timeout_s=30))
-    keep("window_dump.xml", lambda: device.exec_out(
-        f"uiautomator dump {_DUMP_PATH} >/dev/null && cat {_DUMP_PATH}; rm -f {_DUMP_PATH}",
-        timeout_s=30))
+    keep(
+        "window_dump.xml",
+        lambda: device.exec_out(
+            f"uiautomator dump {_DUMP_PATH} >/dev/null && cat {_DUMP_PATH}; rm -f {_DUMP_PATH}",
+            timeout_s=30,
+        ),
+    )
     return notes
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.getgroup("harness").addoption(
+        "--harness-artifacts",
+        choices=("on-failure", "never"),
+        default="on-failure",
+        help="keep logcat, screenshot and UI hierarchy of failed tests",
+    )
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
     report = yield
-    if (report.when == "call" and report.failed and _START in item.stash
-            and item.config.getoption("harness_artifacts") == "on-failure"):
+    if (
+        report.when == "call"
+        and report.failed
+        and _START in item.stash
+        and item.config.getoption("harness_artifacts") == "on-failure"
+    ):
         from harness.plugin.session import get_session
 
         notes = collect(item, get_session(item.config).run_dir)

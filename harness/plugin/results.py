@@ -44,17 +44,32 @@ class ResultLog:
         serial = next((str(v) for k, v in report.user_properties if k == SERIAL_PROPERTY), "")
         if report.when == "call" or (report.when == "setup" and not report.passed):
             outcome = "error" if (report.when == "setup" and report.failed) else report.outcome
-            self.rows.append(TestResult(report.nodeid, serial, outcome,
-                                        round(report.duration, 3), report.when,
-                                        _message(report)))
+            self.rows.append(
+                TestResult(
+                    report.nodeid,
+                    serial,
+                    outcome,
+                    round(report.duration, 3),
+                    report.when,
+                    _message(report),
+                )
+            )
         elif report.when == "teardown" and report.failed:
-            self.rows.append(TestResult(report.nodeid, serial, "error",
-                                        round(report.duration, 3), report.when,
-                                        _message(report) or "teardown failed"))
+            self.rows.append(
+                TestResult(
+                    report.nodeid,
+                    serial,
+                    "error",
+                    round(report.duration, 3),
+                    report.when,
+                    _message(report) or "teardown failed",
+                )
+            )
 
     def per_device(self) -> dict[str, dict[str, float]]:
         table: dict[str, dict[str, float]] = defaultdict(
-            lambda: {"passed": 0, "failed": 0, "skipped": 0, "error": 0, "duration_s": 0.0})
+            lambda: {"passed": 0, "failed": 0, "skipped": 0, "error": 0, "duration_s": 0.0}
+        )
         for row in self.rows:
             if not row.serial:
                 continue
@@ -66,8 +81,9 @@ class ResultLog:
     def write_parquet(self, path: Path) -> None:
         import pandas as pd
 
-        frame = pd.DataFrame([asdict(r) for r in self.rows],
-                             columns=list(TestResult.__dataclass_fields__))
+        frame = pd.DataFrame(
+            [asdict(r) for r in self.rows], columns=list(TestResult.__dataclass_fields__)
+        )
         frame["finished_at"] = pd.to_datetime(frame["finished_at"], unit="s", utc=True)
         tmp = path.with_suffix(".parquet.tmp")
         frame.to_parquet(tmp, index=False)
@@ -92,15 +108,19 @@ class ResultLog:
         tr = terminalreporter
         tr.section("harness summary")
         infos = {i.serial: i for i in hs.infos}
-        tr.write_line(f"{'device':<24} {'model':<24} {'API':>3}  {'pass':>4} {'fail':>4} "
-                      f"{'skip':>4} {'err':>4} {'time':>8}")
+        tr.write_line(
+            f"{'device':<24} {'model':<24} {'API':>3}  {'pass':>4} {'fail':>4} "
+            f"{'skip':>4} {'err':>4} {'time':>8}"
+        )
         for serial, counts in sorted(self.per_device().items()):
             info = infos.get(serial)
             model = f"{info.manufacturer} {info.model}".strip() if info else ""
             api = str(info.api_level) if info else ""
-            tr.write_line(f"{serial:<24} {model[:24]:<24} {api:>3}  {int(counts['passed']):>4} "
-                          f"{int(counts['failed']):>4} {int(counts['skipped']):>4} "
-                          f"{int(counts['error']):>4} {counts['duration_s']:>7.1f}s")
+            tr.write_line(
+                f"{serial:<24} {model[:24]:<24} {api:>3}  {int(counts['passed']):>4} "
+                f"{int(counts['failed']):>4} {int(counts['skipped']):>4} "
+                f"{int(counts['error']):>4} {counts['duration_s']:>7.1f}s"
+            )
         without = sum(1 for r in self.rows if not r.serial)
         if without:
             tr.write_line(f"({without} test(s) ran without a device)")
@@ -119,5 +139,6 @@ def _message(report: pytest.TestReport) -> str:
     return ""
 
 
-def register(config: pytest.Config) -> None:
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(ResultLog(config), PLUGIN_NAME)

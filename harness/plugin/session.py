@@ -16,6 +16,7 @@ from harness import __version__
 from harness.adb_server import AdbServerAddress, PrivateAdbServer, ensure_server, free_port
 from harness.device import Device
 from harness.errors import DeviceNotFound, HarnessError
+from harness.virtual.launcher import DEFAULT_BOOT_TIME_S
 
 SESSION_KEY = pytest.StashKey["HarnessSession"]()
 DEVICE_FIXTURES = {"device", "devices"}
@@ -31,10 +32,8 @@ class DeviceInfo:
     virtual_profile: str = ""
 
     def describe(self) -> str:
-        kind = f"  (virtual device, profile {self.virtual_profile})" if self.virtual_profile \
-            else ""
+        kind = f"  (virtual device, profile {self.virtual_profile})" if self.virtual_profile else ""
         return f"{self.serial}  {self.manufacturer} {self.model}  API {self.api_level}{kind}"
-
 
 
 @dataclass
@@ -80,10 +79,16 @@ class HarnessSession:
             profile = ""
             if self.farm is not None:
                 profile = self.farm.handle(dev.serial).profile  # type: ignore[attr-defined]
-            self.infos.append(DeviceInfo(
-                dev.serial, str(dev.server), props.get("ro.product.model", ""),
-                props.get("ro.product.manufacturer", ""),
-                int(props.get("ro.build.version.sdk", "0") or 0), profile))
+            self.infos.append(
+                DeviceInfo(
+                    dev.serial,
+                    str(dev.server),
+                    props.get("ro.product.model", ""),
+                    props.get("ro.product.manufacturer", ""),
+                    int(props.get("ro.build.version.sdk", "0") or 0),
+                    profile,
+                )
+            )
 
     def _start_virtual(self, count: int) -> None:
         from harness.virtual.launcher import VirtualFarm
@@ -96,9 +101,15 @@ class HarnessSession:
         self.private_server = PrivateAdbServer(port=port).start()
         profiles = opt("virtual_profiles").split(",") if opt("virtual_profiles") else None
         self._say(f"harness: starting {count} virtual device(s)...")
-        farm = VirtualFarm(count, self.private_server.address, profiles, opt("virtual_api"),
-                           opt("virtual_boot_time"), opt("virtual_clock_rate"),
-                           progress=self._say)
+        farm = VirtualFarm(
+            count,
+            self.private_server.address,
+            profiles,
+            opt("virtual_api"),
+            opt("virtual_boot_time"),
+            opt("virtual_clock_rate"),
+            progress=self._say,
+        )
         farm.start()
         self.farm = farm
         self.devices = [Device(s, self.private_server.address) for s in farm.serials]
@@ -126,8 +137,10 @@ class HarnessSession:
             "harness_version": __version__,
             "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "devices": [info.__dict__ for info in self.infos],
-            "options": {k: self.config.getoption(k) for k in (
-                "serial", "virtual", "virtual_profiles", "virtual_api", "adb_server")},
+            "options": {
+                k: self.config.getoption(k)
+                for k in ("serial", "virtual", "virtual_profiles", "virtual_api", "adb_server")
+            },
         }
         tmp = self.run_dir / "run.json.tmp"
         tmp.write_text(json.dumps(data, indent=2))
@@ -154,6 +167,66 @@ def get_session(config: pytest.Config) -> HarnessSession:
 
 
 # ---------------------------------------------------------------- hooks
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("harness", "Android background-work harness")
+    group.addoption(
+        "--serial",
+        action="append",
+        default=[],
+        metavar="SERIAL",
+        help="run on this device (repeatable); no --serial means virtual devices",
+    )
+    group.addoption(
+        "--virtual",
+        nargs="?",
+        type=int,
+        const=1,
+        default=None,
+        metavar="N",
+        help="run on N virtual devices (the default, with N=1)",
+    )
+    group.addoption(
+        "--virtual-profiles",
+        default=None,
+        metavar="P1,P2",
+        help="virtual device profiles, e.g. pixel-34,samsung-33",
+    )
+    group.addoption(
+        "--virtual-api",
+        type=int,
+        default=None,
+        metavar="LEVEL",
+        help="API level of the virtual devices",
+    )
+    group.addoption(
+        "--virtual-boot-time",
+        type=float,
+        default=DEFAULT_BOOT_TIME_S,
+        metavar="SECONDS",
+        help="how long a virtual device takes to boot",
+    )
+    group.addoption(
+        "--virtual-clock-rate",
+        type=float,
+        default=1.0,
+        metavar="RATE",
+        help="run virtual devices' clocks faster than real time",
+    )
+    group.addoption(
+        "--adb-server",
+        action="append",
+        default=[],
+        metavar="HOST:PORT",
+        help="adb server(s) to find --serial devices on (default 127.0.0.1:5037)",
+    )
+    group.addoption(
+        "--harness-reports",
+        default="reports",
+        metavar="DIR",
+        help="where run folders are written (default: reports/)",
+    )
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "device: a test that runs on a device")
     run_id = time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3)
@@ -170,12 +243,15 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 def pytest_report_header(config: pytest.Config) -> list[str]:
     if config.getoption("serial"):
         return [f"harness: devices {', '.join(config.getoption('serial'))}"]
-    return [f"harness: virtual devices ({config.getoption('virtual') or 1}), started when a "
-            f"test needs one"]
+    return [
+        f"harness: virtual devices ({config.getoption('virtual') or 1}), started when a "
+        f"test needs one"
+    ]
 
 
-def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
-                                  items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
     needs_device = any(DEVICE_FIXTURES & set(getattr(i, "fixturenames", ())) for i in items)
     if needs_device and not config.getoption("collectonly"):
         try:
@@ -184,8 +260,9 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             pass  # reported by the fixture of each test that needs a device
 
 
-def pytest_report_collectionfinish(config: pytest.Config, start_path: Path,
-                                   items: list[pytest.Item]) -> list[str]:
+def pytest_report_collectionfinish(
+    config: pytest.Config, start_path: Path, items: list[pytest.Item]
+) -> list[str]:
     hs = get_session(config)
     if not hs.started:
         return []
