@@ -249,10 +249,22 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     ]
 
 
+def uses_plugin_devices(item: pytest.Item) -> bool:
+    """True when the test gets its device from this plugin (not from a fixture overriding it)."""
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return False
+    for name in DEVICE_FIXTURES & set(info.names_closure):
+        defs = info.name2fixturedefs.get(name, ())
+        if defs and defs[-1].func.__module__ == "harness.plugin.fixtures":
+            return True
+    return False
+
+
 def pytest_collection_modifyitems(
     session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
 ) -> None:
-    needs_device = any(DEVICE_FIXTURES & set(getattr(i, "fixturenames", ())) for i in items)
+    needs_device = any(uses_plugin_devices(item) for item in items)
     if needs_device and not config.getoption("collectonly"):
         try:
             get_session(config).ensure_started()

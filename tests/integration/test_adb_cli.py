@@ -80,3 +80,44 @@ def test_reboot_and_the_device_comes_back_by_itself(adb, adb_server):
                     break
             time.sleep(0.2)
         assert after and after != before, "device did not come back with a new boot_id"
+
+
+MANIFEST = """<manifest xmlns:android="http://schemas.android.com/apk/res/android"
+    package="com.example.installme" android:versionCode="3" android:versionName="1.2">
+  <uses-sdk android:minSdkVersion="26" android:targetSdkVersion="34"/>
+  <application android:label="Install Me">
+    <activity android:name=".Main" android:exported="true">
+      <intent-filter>
+        <action android:name="android.intent.action.MAIN"/>
+        <category android:name="android.intent.category.LAUNCHER"/>
+      </intent-filter>
+    </activity>
+  </application>
+</manifest>"""
+
+
+def test_adb_install_streams_the_apk_and_uninstall_removes_it(adb, serial, tmp_path):
+    from harness.apk import build_apk
+
+    apk = tmp_path / "installme.apk"
+    apk.write_bytes(build_apk(MANIFEST))
+    res = adb("-s", serial, "install", str(apk), timeout_s=30)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "Success" in res.stdout
+    try:
+        listed = adb("-s", serial, "shell", "pm", "list", "packages", "-3").stdout
+        assert "package:com.example.installme" in listed.splitlines()
+        dump = adb("-s", serial, "shell", "dumpsys", "package", "com.example.installme").stdout
+        assert "versionCode=3" in dump and "versionName=1.2" in dump
+    finally:
+        out = adb("-s", serial, "uninstall", "com.example.installme")
+    assert "Success" in out.stdout
+    assert "installme" not in adb("-s", serial, "shell", "pm", "list", "packages").stdout
+
+
+def test_installing_something_that_is_not_an_apk_fails_like_android(adb, serial, tmp_path):
+    bogus = tmp_path / "bogus.apk"
+    bogus.write_bytes(b"not a zip")
+    res = adb("-s", serial, "install", str(bogus), timeout_s=30)
+    assert res.returncode != 0
+    assert "INSTALL_PARSE_FAILED_NOT_APK" in res.stdout + res.stderr

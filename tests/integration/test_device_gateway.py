@@ -100,3 +100,19 @@ def test_device_lost_mid_command(fresh_farm, adb_server):
     with pytest.raises(DeviceLost) as info:
         dev.shell("sleep 20", timeout_s=15)
     assert "sleep 20" in str(info.value)
+
+
+def test_install_through_the_gateway(device: Device, tmp_path):
+    from harness.apk import build_apk
+
+    manifest = ('<manifest xmlns:android="http://schemas.android.com/apk/res/android" '
+                'package="com.example.gateway" android:versionCode="1"><application/></manifest>')
+    apk = tmp_path / "gw.apk"
+    apk.write_bytes(build_apk(manifest))
+    device.install(apk)
+    try:
+        assert device.shell("pm path com.example.gateway").stdout.startswith("package:")
+        # the pushed copy was removed
+        assert "harness-" not in device.shell("ls /data/local/tmp").stdout
+    finally:
+        device.shell("pm uninstall com.example.gateway")

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from harness.virtual.system.activity import Intent, ProcessRecord
     from harness.virtual.system.base import SystemServer
     from harness.virtual.system.packages import InstalledPackage
+    from harness.virtual.ui import UiNode
 
 _MODELS: dict[str, type[AppModel]] = {}
 
@@ -75,6 +76,10 @@ class AppModel:
 
     def on_activity_started(self, activity: str, intent: Intent) -> None:
         """An activity of the app came to the front."""
+
+    def ui_nodes(self, activity: str) -> list[UiNode]:
+        """What the activity shows below its action bar (``harness.virtual.ui.UiNode``)."""
+        return []
 
     def on_start_job(self, service: str, params: JobParameters) -> bool:
         """JobService.onStartJob of ``service``; True = still working, call job_finished later.

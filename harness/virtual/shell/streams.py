@@ -132,6 +132,17 @@ async def read_all(stream: Input) -> bytes:
         out += chunk
 
 
+async def read_exactly(stream: Input, size: int) -> bytes:
+    """Up to ``size`` bytes: stop at that count without waiting for EOF (``pm install -S``)."""
+    out = bytearray()
+    while len(out) < size:
+        chunk = await stream.read()
+        if not chunk:
+            break
+        out += chunk
+    return bytes(out[:size])
+
+
 class LineReader:
     """Line-by-line reading over an Input."""
 

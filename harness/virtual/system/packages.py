@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from harness.virtual.fs import FIRST_APP_UID, FsError
+from harness.virtual.shell.streams import read_exactly
 from harness.virtual.system.base import SystemService, system_service
 
 if TYPE_CHECKING:
@@ -457,7 +458,12 @@ class PackageManagerService(SystemService):
                 )
                 return 1
         else:
-            data = await inv.read_stdin()
+            # A streamed install (`exec:cmd package install -S N`) sends exactly N bytes and
+            # keeps the stream open for the reply, so read N bytes, not until EOF.
+            if size is not None:
+                data = await read_exactly(inv.stdin, size)
+            else:
+                data = await inv.read_stdin()
             if size is not None and len(data) < size:
                 inv.outln(
                     f"Failure [INSTALL_FAILED_INVALID_APK: Expected {size} bytes, got {len(data)}]"

@@ -425,9 +425,21 @@ async def head_tail(inv: Invocation) -> int:
 
 @command("grep", toybox=True)
 async def grep(inv: Invocation) -> int:
-    import re
-
-    flags, rest = _split_flags(inv.args, "ivcqFEwlnsho")
+    """toybox grep: -i -v -c -q -F -E -w -l -n -h -o -s and -m N; exit 0 match, 1 none, 2 error."""
+    args = list(inv.args)
+    max_count: int | None = None
+    rest_args: list[str] = []
+    it = iter(args)
+    for a in it:
+        if a == "-m":
+            max_count = int(next(it, "0"))
+        elif a.startswith("-m") and a[2:].isdigit():
+            max_count = int(a[2:])
+        elif a == "-e":
+            rest_args.append(next(it, ""))
+        else:
+            rest_args.append(a)
+    flags, rest = _split_flags(rest_args, "ivcqFEwlnsho")
     if not rest:
         inv.errln("usage: grep [-icvqFE] PATTERN [FILE...]")
         return 2
@@ -435,23 +447,49 @@ async def grep(inv: Invocation) -> int:
     expr = re.escape(pattern) if "F" in flags else pattern
     if "w" in flags:
         expr = rf"\b{expr}\b"
-    rx = re.compile(expr, re.IGNORECASE if "i" in flags else 0)
-    sources = (
-        [(p, inv.device.fs.read_file(inv.resolve(p), inv.uid)) for p in paths]
-        if paths
-        else [("", await inv.read_stdin())]
-    )
-    matched = 0
-    for _name, data in sources:
-        for line in data.decode("utf-8", errors="replace").splitlines():
-            hit = bool(rx.search(line)) != ("v" in flags)
-            if hit:
-                matched += 1
-                if "q" not in flags and "c" not in flags:
-                    inv.outln(line)
-    if "c" in flags:
-        inv.outln(str(matched))
-    return 0 if matched else 1
+    try:
+        rx = re.compile(expr, re.IGNORECASE if "i" in flags else 0)
+    except re.error as exc:
+        inv.errln(f"grep: bad regex '{pattern}': {exc}")
+        return 2
+    status = 1
+    error = False
+    sources: list[tuple[str, bytes]] = []
+    if not paths:
+        sources.append(("(standard input)", await inv.read_stdin()))
+    for p in paths:
+        try:
+            sources.append((p, inv.device.fs.read_file(inv.resolve(p), inv.uid)))
+        except FsError as exc:
+            error = True
+            if "s" not in flags:
+                inv.errln(f"grep: {p}: {exc.reason}")
+    show_name = len(sources) > 1 and "h" not in flags
+    for name, data in sources:
+        matched = 0
+        for number, line in enumerate(data.decode("utf-8", errors="replace").splitlines(), 1):
+            if max_count is not None and matched >= max_count:
+                break
+            if bool(rx.search(line)) == ("v" in flags):
+                continue
+            matched += 1
+            if "q" in flags:
+                return 0
+            if "c" in flags or "l" in flags:
+                continue
+            prefix = (f"{name}:" if show_name else "") + (f"{number}:" if "n" in flags else "")
+            if "o" in flags and "v" not in flags:
+                for m in rx.finditer(line):
+                    inv.outln(prefix + m.group(0))
+            else:
+                inv.outln(prefix + line)
+        if "c" in flags:
+            inv.outln((f"{name}:" if show_name else "") + str(matched))
+        if "l" in flags and matched:
+            inv.outln(name)
+        if matched:
+            status = 0
+    return 2 if error and status else status
 
 
 @command("chmod", toybox=True)
