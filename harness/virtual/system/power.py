@@ -410,7 +410,10 @@ class PowerManagerService(SystemService):
             settings.put("global", key, value)
 
     # ------------------------------------------------------------------ screen
-    def _on_key(self, keycode: int, **_: object) -> None:
+    def _on_key(self, keycode: int, longpress: bool = False, **_: object) -> None:
+        if keycode == KEYCODE_POWER and longpress:
+            # PhoneWindowManager.powerLongPress: the global actions menu, the screen stays.
+            return
         if keycode == KEYCODE_POWER:
             self.set_screen(not self.screen_on, "power_button")
         elif keycode == KEYCODE_WAKEUP:
