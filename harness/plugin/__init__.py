@@ -14,4 +14,5 @@ pytest_plugins = [
     "harness.plugin.fixtures",
     "harness.plugin.results",
     "harness.plugin.artifacts",
+    "harness.plugin.power",
 ]
