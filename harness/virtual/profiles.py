@@ -91,6 +91,8 @@ FAMILIES: dict[str, VirtualFamily] = {
             "emu64xa",
             "sdk_gphone64_x86_64",
             34,
+            # What the emulator's kernel command line sets (and device profiles match on).
+            {"ro.kernel.qemu": "1", "ro.boot.qemu": "1"},
         ),
     ]
 }

@@ -55,7 +55,7 @@ EMULATOR = {"ro.product.manufacturer": "Google", "ro.product.brand": "google",
 
 def test_all_shipped_profiles_load_and_validate(profiles: ProfileSet) -> None:
     expected = {f"aosp-{n}" for n in range(28, 36)} | {
-        "virtual", "pixel", "samsung-oneui", "xiaomi-hyperos", "emulator"}
+        "virtual", "virtual-emulator", "pixel", "samsung-oneui", "xiaomi-hyperos", "emulator"}
     assert set(profiles.names) == expected
     assert profiles.api_levels == list(range(28, 36))
 
@@ -177,12 +177,20 @@ def test_qemu_zero_is_not_an_emulator(profiles: ProfileSet) -> None:
 
 
 def test_virtual_device_wins_over_its_claimed_vendor(profiles: ProfileSet) -> None:
-    p = profiles.match({**PIXEL_8, "ro.hardware": "harness_virtual", "ro.kernel.qemu": "1"})
+    p = profiles.match({**PIXEL_8, "ro.hardware": "harness_virtual"})
     assert (p.name, p.api_profile) == ("virtual", "aosp-34")
     assert p.is_virtual and p.boot_timeout_s == 30
     assert p.vendor_power_managers == ()
+    assert p.feature("has_significant_motion_sensor") is True
     samsung = profiles.match({**SAMSUNG_S23, "ro.boot.hardware": "harness_virtual"})
     assert samsung.name == "virtual"
+
+
+def test_virtual_device_of_the_emulator_family_has_no_motion_sensor(profiles: ProfileSet) -> None:
+    p = profiles.match({**PIXEL_8, "ro.hardware": "harness_virtual", "ro.kernel.qemu": "1"})
+    assert (p.name, p.api_profile) == ("virtual-emulator", "aosp-34")
+    assert p.is_virtual and p.boot_timeout_s == 30
+    assert p.feature("has_significant_motion_sensor") is False
 
 
 def test_unknown_vendor_gets_the_aosp_profile(profiles: ProfileSet) -> None:
