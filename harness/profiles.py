@@ -193,6 +193,8 @@ FEATURES: dict[str, FeatureSpec] = {
         "am set-standby-bucket accepts the name 'restricted' (else pass the number 45)"),
     "supports_light_doze": _bool_feature("the light Doze state machine exists"),
     "supports_quick_doze": _bool_feature("battery saver sends the device to deep idle quickly"),
+    "doze_force_active": _bool_feature(
+        "'deviceidle force-active' exists (force ACTIVE whatever the screen and charger say)"),
     "deep_doze_states": FeatureSpec(
         _is_str_list, "a list of state names", "states 'deviceidle get deep' may print"),
     "light_doze_states": FeatureSpec(

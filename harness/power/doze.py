@@ -138,11 +138,17 @@ class Doze(Controller):
 
     def exit(self) -> None:
         """Leave Doze: unforce, and if the device would stay idle (screen off, unplugged),
-        force it ACTIVE (``force-active``); :meth:`restore` lifts that force again."""
+        hold it ACTIVE (``force-active``, or ``disable deep`` where that command does not
+        exist); :meth:`restore` lifts that again."""
         self._record()
         self.run(self._cmd("unforce"))
         if self.get("deep") != "ACTIVE":
-            self.run(self._cmd("force-active"))
+            if self.profile.feature("doze_force_active"):
+                self.run(self._cmd("force-active"))
+            else:
+                # Without force-active, disabling deep Doze is what holds ACTIVE
+                # (becomeActiveLocked with ACTIVE_REASON_FORCED); restore() re-enables it.
+                self.run(self._cmd("disable", "deep"))
         self._await("deep", "ACTIVE")
 
     @contextmanager
