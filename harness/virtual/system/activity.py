@@ -132,6 +132,15 @@ def parse_intent_args(args: list[str]) -> tuple[Intent, dict[str, Any], list[str
     return intent, opts, rest
 
 
+class ProviderAccessError(Exception):
+    """The provider could not be opened; ``content`` prints it as the Java exception."""
+
+    def __init__(self, exception: str, message: str) -> None:
+        self.exception = exception
+        self.message = message
+        super().__init__(f"{exception}: {message}")
+
+
 @dataclass
 class ProcessRecord:
     package: str
@@ -350,6 +359,43 @@ class ActivityManagerService(SystemService):
     def go_home(self) -> None:
         self.top = (LAUNCHER_PACKAGE, LAUNCHER_ACTIVITY)
         self.system.bus.publish("top_changed", package=LAUNCHER_PACKAGE, activity=LAUNCHER_ACTIVITY)
+
+    # ---------------------------------------------------------------- providers
+    def acquire_provider(self, authority: str, caller_uid: int,
+                         caller_permissions: frozenset[str] = SHELL_PERMISSIONS,
+                         write: bool = False) -> AppModel:
+        """getContentProviderExternal: find the provider, check its permission, start its
+        process. Acquiring a provider takes its package out of the stopped state
+        (ActivityManagerService.getContentProviderImpl: "its package can't be stopped")."""
+        for pkg in self.pm.packages():
+            if pkg.manifest is None:
+                continue
+            provider = pkg.manifest.provider_for_authority(authority)
+            if provider is None:
+                continue
+            privileged = caller_uid in (0, 1000, pkg.uid)
+            if not privileged:
+                if not pkg.manifest.is_exported(provider):
+                    raise ProviderAccessError(
+                        "java.lang.SecurityException",
+                        f"Permission Denial: opening provider {provider.name} from (null) "
+                        f"(pid={self.device.shell_pid()}, uid={caller_uid}) that is not "
+                        f"exported from UID {pkg.uid}")
+                needed = (provider.write_permission if write else provider.read_permission) \
+                    or provider.permission
+                if needed and needed not in caller_permissions:
+                    raise ProviderAccessError(
+                        "java.lang.SecurityException",
+                        f"Permission Denial: opening provider {provider.name} from (null) "
+                        f"(pid={self.device.shell_pid()}, uid={caller_uid}) requires {needed} "
+                        f"or {needed}")
+            self.pm.set_stopped(pkg.name, False)
+            rec = self.ensure_process(pkg.name, f"content provider {{{pkg.name}/{provider.name}}}")
+            if rec is None or rec.app is None:
+                break
+            return rec.app
+        raise ProviderAccessError("java.lang.IllegalStateException",
+                                  f"Could not find provider: {authority}")
 
     # ---------------------------------------------------------------- broadcasts
     def send_broadcast(

@@ -303,6 +303,11 @@ def sha1sum(inv: Invocation) -> int:
 
 @command("id", toybox=True)
 def id_(inv: Invocation) -> int:
+    flags, _ = _split_flags(inv.args, "ugGnrZ")
+    if {"u", "g"} & flags:
+        value = inv.uid  # apps and the shell have gid == uid
+        inv.outln(_user(value) if "n" in flags else str(value))
+        return 0
     if inv.uid == SHELL_UID:
         inv.outln(
             "uid=2000(shell) gid=2000(shell) groups=2000(shell),1004(input),1007(log),"
