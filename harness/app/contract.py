@@ -91,7 +91,9 @@ PERMISSIONS = (
     "android.permission.SCHEDULE_EXACT_ALARM",
 )
 
-# JobScheduler ids: WorkManager's job ids stay below this, the app's own jobs use 1000-1999.
+# JobScheduler ids: the app's own jobs use 1000-1999; WorkManager is configured with
+# setJobSchedulerJobIdRange(-1, 999) (it refuses ranges of fewer than 1000 ids).
 APP_JOB_ID_MIN = 1000
 APP_JOB_ID_MAX = 1999
+WORKMANAGER_JOB_ID_MIN = -1
 WORKMANAGER_JOB_ID_MAX = 999
