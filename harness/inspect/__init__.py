@@ -1,0 +1,1 @@
+"""Inspectors: what the platform (JobScheduler) and the app's libraries (WorkManager) say."""
