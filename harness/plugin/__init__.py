@@ -11,11 +11,9 @@ the list below.
 
 pytest_plugins = [
     "harness.plugin.session",
-    "harness.plugin.farm",
     "harness.plugin.fixtures",
     "harness.plugin.results",
     "harness.plugin.artifacts",
-    "harness.plugin.batterystats",
     "harness.plugin.power",
     "harness.plugin.app",
 ]
