@@ -14,11 +14,10 @@ import pkgutil
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
-    from harness.virtual.system.jobscheduler import JobParameters
-
     from harness.virtual.device import VirtualDevice
     from harness.virtual.system.activity import Intent, ProcessRecord
     from harness.virtual.system.base import SystemServer
+    from harness.virtual.system.jobscheduler import JobParameters
     from harness.virtual.system.packages import InstalledPackage
     from harness.virtual.ui import UiNode
 
@@ -91,6 +90,17 @@ class AppModel:
     def on_stop_job(self, service: str, params: JobParameters) -> bool:
         """JobService.onStopJob: the system stops the job; True asks to reschedule it."""
         return False
+
+    def on_start_service(self, service: str, intent: Intent) -> None:
+        """Service.onStartCommand of ``service`` (started with startService or
+        startForegroundService); a foreground start must be followed by startForeground."""
+
+    def on_stop_service(self, service: str, reason: str) -> None:
+        """Service.onDestroy: stopped by the app, by the system, or with its process."""
+
+    def on_service_timeout(self, service: str, fgs_type: int) -> None:
+        """Service.onTimeout(startId, fgsType): a time-limited foreground type ran out
+        (Android 15 dataSync/mediaProcessing, Android 14 shortService)."""
 
     def provider_call(
         self, authority: str, method: str, arg: str | None, extras: dict[str, Any], caller_uid: int
