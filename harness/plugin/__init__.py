@@ -14,6 +14,7 @@ pytest_plugins = [
     "harness.plugin.fixtures",
     "harness.plugin.results",
     "harness.plugin.artifacts",
+    "harness.plugin.batterystats",
     "harness.plugin.power",
     "harness.plugin.app",
 ]
