@@ -144,6 +144,7 @@ OPERATIONS: dict[str, OperationSpec] = {
     "job_reset_quota": _op("reset an app's JobScheduler execution quota", "package"),
     "batterystats_reset": _op("clear battery stats"),
     "batterystats_enable_full_history": _op("record wakelocks, alarms and processes in history"),
+    "batterystats_disable_full_history": _op("stop recording the detailed history events"),
     "batterystats_enable_no_auto_reset": _op("keep battery stats when the device is unplugged"),
     "batterystats_checkin": _op("current battery stats in checkin format, without side effects"),
     "batterystats_history": _op("battery history only"),

@@ -243,12 +243,9 @@ class BatterystatsCollector:
         """Full history was off before the run (it is off after every boot); turn it off."""
         for device in self._touched.values():
             profile = self._profile(device)
-            template = profile.template("batterystats_enable_full_history") if profile else None
-            if not isinstance(template, list) or "--enable" not in template:
+            if profile is None or not profile.supports("batterystats_disable_full_history"):
                 continue
-            # BatteryStatsService.doEnableOrDisable takes --disable with the same option; the
-            # profiles name no operation for it.
-            argv = ["--disable" if a == "--enable" else a for a in template]
+            argv = profile.command("batterystats_disable_full_history")
             try:
                 device.shell(argv, timeout_s=30)  # type: ignore[arg-type]
             except HarnessError:

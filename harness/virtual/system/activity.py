@@ -201,6 +201,8 @@ class ActivityManagerService(SystemService):
     def boot_completed(self) -> None:
         self.top = (LAUNCHER_PACKAGE, LAUNCHER_ACTIVITY)
         self.ensure_process(LAUNCHER_PACKAGE, "activity")
+        self.system.bus.publish("top_changed", package=LAUNCHER_PACKAGE,
+                                activity=LAUNCHER_ACTIVITY)
         intent = Intent(
             action="android.intent.action.BOOT_COMPLETED", flags=FLAG_RECEIVER_FOREGROUND
         )

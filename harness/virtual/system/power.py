@@ -89,6 +89,14 @@ WAKE_LOCK_LEVELS = (
     "DOZE_WAKE_LOCK",
     "DRAW_WAKE_LOCK",
 )
+# BatteryStats' wake lock types (WAKE_TYPE_PARTIAL / WAKE_TYPE_FULL...) by level.
+WAKE_LOCK_KINDS = {
+    "PARTIAL_WAKE_LOCK": "partial",
+    "SCREEN_DIM_WAKE_LOCK": "full",
+    "SCREEN_BRIGHT_WAKE_LOCK": "full",
+    "FULL_WAKE_LOCK": "full",
+    "DRAW_WAKE_LOCK": "draw",
+}
 
 
 @dataclass
@@ -563,10 +571,18 @@ class PowerManagerService(SystemService):
         self.wake_locks[token] = WakeLock(
             token, level, tag, uid, pid, package, self.device.clock.elapsed_ms(), list(flags or [])
         )
+        # Notifier.onWakeLockAcquired -> BatteryStatsService.noteStartWakelock.
+        self.system.bus.publish("wakelock_acquired", uid=uid, tag=tag,
+                                kind=WAKE_LOCK_KINDS.get(level, "partial"))
         return token
 
     def release_wake_lock(self, token: int) -> bool:
-        return self.wake_locks.pop(token, None) is not None
+        lock = self.wake_locks.pop(token, None)
+        if lock is None:
+            return False
+        # Notifier.onWakeLockReleased -> BatteryStatsService.noteStopWakelock.
+        self.system.bus.publish("wakelock_released", uid=lock.uid, tag=lock.tag)
+        return True
 
     def is_wake_lock_disabled(self, lock: WakeLock) -> bool:
         """updateWakeLockDisabledStatesLocked: in deep Doze, partial wake locks of app uids that
