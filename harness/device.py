@@ -78,6 +78,8 @@ class Device:
         self._features: frozenset[str] | None = None
         self._props: dict[str, str] | None = None
         self._boot_id: str | None = None
+        self._ui = None
+        self._ui_boot: str | None = None
         if check_present:
             self._require_listed()
 
@@ -321,6 +323,21 @@ class Device:
                 result.stderr,
                 message="install failed",
             )
+
+    # ---------------------------------------------------------------- UI automation
+    def ui(self):  # type: ignore[no-untyped-def]
+        """A uiautomator2 session on this device, over this device's adb server (never the
+        module-level client). It is re-established after a reboot, as uiautomator2's server
+        does not survive one."""
+        import adbutils
+        import uiautomator2
+
+        boot = self.boot_id()
+        if getattr(self, "_ui", None) is None or getattr(self, "_ui_boot", None) != boot:
+            client = adbutils.AdbClient(host=self.server.host, port=self.server.port)
+            self._ui = uiautomator2.connect(adbutils.AdbDevice(client, serial=self.serial))
+            self._ui_boot = boot
+        return self._ui
 
     # ---------------------------------------------------------------- reboot
     def reboot(

@@ -12,7 +12,9 @@ import pytest
 from harness.app.sample import SampleApp
 from harness.device import Device
 from harness.errors import HarnessError
+from harness.inspect.alarms import AlarmInspector
 from harness.inspect.jobs import JobSchedulerInspector
+from harness.inspect.services import ForegroundServiceInspector
 from harness.inspect.workmanager import WorkManagerInspector
 
 _INSTALLED = pytest.StashKey[set[str]]()
@@ -72,6 +74,18 @@ def _save_events(request: pytest.FixtureRequest, sample: SampleApp) -> None:
 def jobs(device: Device) -> JobSchedulerInspector:
     """JobScheduler as the platform sees it: jobs with their constraints and state; force-run."""
     return JobSchedulerInspector(device)
+
+
+@pytest.fixture
+def alarms(device: Device) -> AlarmInspector:
+    """AlarmManager's pending alarms and idle state (``dumpsys alarm``)."""
+    return AlarmInspector(device)
+
+
+@pytest.fixture
+def services(device: Device) -> ForegroundServiceInspector:
+    """Foreground services, their notifications, and the notification shade."""
+    return ForegroundServiceInspector(device)
 
 
 @pytest.fixture
