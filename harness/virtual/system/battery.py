@@ -23,7 +23,7 @@ Two more views of "charging" matter to JobScheduler (cookbook §4, B2):
 - ``jobscheduler_battery.BatteryTracker``: JobSchedulerService.BatteryStateTracker
   (``monitor-battery``, ``get-battery-seq``, ``get-battery-charging``, ``get-battery-not-low``),
   built from those broadcasts (:meth:`BatteryService.add_listener`). The JobScheduler model
-  owns one; until it exists, ``jobscheduler_shell_stub.py`` answers the shell commands with it.
+  owns one and answers the shell commands with it.
 """
 
 from __future__ import annotations

@@ -10,7 +10,6 @@ services do (``cmd: Can't find service: ...`` while they are not modelled).
 
 from __future__ import annotations
 
-from harness.virtual.shell.commands.framework import run_service_command
 from harness.virtual.shell.registry import Invocation, command
 
 # BatteryManager.BATTERY_PLUGGED_AC | USB | WIRELESS for "true" (PowerCommand).
@@ -67,20 +66,12 @@ async def svc(inv: Invocation) -> int:
     args = list(inv.args)
     api = inv.device.api_level
     name = args[0] if args else ""
-    if api >= 30 and name == "wifi":
-        # The Android 11+ svc script: enable/disable -> cmd wifi, anything else -> usage, exit 1.
-        if len(args) > 1 and args[1] in ("enable", "disable"):
-            state = "enabled" if args[1] == "enable" else "disabled"
-            return await run_service_command(inv, "wifi", ["set-wifi-enabled", state])
-        inv.outln("Control the Wi-Fi manager\n\nusage: svc wifi [enable|disable]")
-        inv.outln("         Turn Wi-Fi on or off.\n")
-        return 1
-    if api >= 30 and name == "data":
-        if len(args) > 1 and args[1] in ("enable", "disable"):
-            return await run_service_command(inv, "phone", ["data", args[1]])
-        inv.outln("Control mobile data connectivity\n\nusage: svc data [enable|disable]")
-        inv.outln("         Turn mobile data on or off.\n")
-        return 1
+    if name in ("wifi", "data"):
+        # The connectivity model answers both the Android 11+ script (usage on stdout, exit 1)
+        # and the older Svc command (usage on stderr, exit 0).
+        from harness.virtual.system.connectivity import svc_data, svc_wifi
+
+        return await (svc_wifi if name == "wifi" else svc_data)(inv, args[1:])
     if name == "power":
         _power(inv, args)
         return 0
