@@ -182,7 +182,11 @@ class SampleApp:
             self.install()
         prepared = _Prepared()
         self._prepared = prepared
-        self.ping()  # leaves the stopped state, checks the contract version
+        # A new install is stopped and in the NEVER standby bucket (no job of it ever runs);
+        # a launch, as a user's first one, takes it out of both. Then back to the home screen.
+        self.bring_to_front()
+        self.send_to_background()
+        self.ping()  # checks the contract version
         api = self.device.api_level
         profile = profile_for(self.device)
         if notifications and profile.feature("post_notifications_permission"):
