@@ -145,3 +145,79 @@ class UnsupportedOnDevice(DeviceError):
         self.operation = operation
         self.reason = reason
         super().__init__(serial, f"{operation} is not supported: {reason}")
+
+
+class DeviceFilterError(HarnessError):
+    """A device filter expression (``--device-filter``) is not valid.
+
+    Says what was expected and shows where, so that a typo in a CI job's filter is fixed from
+    the message alone.
+    """
+
+    def __init__(self, expression: str, position: int, message: str) -> None:
+        self.expression = expression
+        self.position = position
+        self.message = message
+        pointer = " " * max(0, position) + "^"
+        super().__init__(
+            f"invalid device filter: {message} (column {position + 1})\n"
+            f"  {expression}\n  {pointer}"
+        )
+
+
+class NoDevicesSelected(HarnessError):
+    """The device selection (serials, filter) chose nothing; lists every device seen."""
+
+    def __init__(self, reason: str, seen: list[str]) -> None:
+        self.reason = reason
+        self.seen = list(seen)
+        listing = "\n".join(f"  {line}" for line in seen) if seen else "  (none)"
+        super().__init__(f"{reason}; devices seen:\n{listing}")
+
+
+class LeaseTimeout(DeviceError):
+    """Another process held the device's lease for longer than we were willing to wait."""
+
+    def __init__(self, serial: str, server: str, waited_s: float, holder: str, path: str) -> None:
+        self.server = server
+        self.waited_s = waited_s
+        self.holder = holder
+        self.path = path
+        super().__init__(
+            serial,
+            f"device lease on adb server {server} not obtained after {waited_s:.0f} s: "
+            f"held by {holder}; lease file {path}",
+        )
+
+
+class LeaseConflict(DeviceError):
+    """The device's lease is held by another worker of this same run: waiting would never end.
+
+    Each device's tests are scheduled on one worker, so this means the scheduling was changed
+    (another ``--dist``, a plugin) or a test asked for a device that is not its own.
+    """
+
+    def __init__(self, serial: str, server: str, holder: str) -> None:
+        self.server = server
+        self.holder = holder
+        super().__init__(
+            serial,
+            f"device on adb server {server} is held by {holder}, another worker of this run; "
+            f"a device's tests must all run on one worker",
+        )
+
+
+class DeviceUnavailable(DeviceLost):
+    """The device was lost earlier in the run; its remaining tests fail without touching it.
+
+    A subclass of :class:`DeviceLost`, so ``except DeviceLost`` covers both the command that
+    noticed the loss and the tests that came after it.
+    """
+
+    def __init__(self, serial: str, server: str, reason: str) -> None:
+        self.server = server
+        self.command = ""
+        self.detail = reason
+        DeviceError.__init__(
+            self, serial, f"device on adb server {server} is unavailable for this run: {reason}"
+        )

@@ -11,6 +11,7 @@ the list below.
 
 pytest_plugins = [
     "harness.plugin.session",
+    "harness.plugin.farm",
     "harness.plugin.fixtures",
     "harness.plugin.results",
     "harness.plugin.artifacts",

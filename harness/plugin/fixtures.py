@@ -17,6 +17,11 @@ def harness_run(request: pytest.FixtureRequest) -> HarnessSession:
 
 @pytest.fixture(scope="session")
 def devices(harness_run: HarnessSession) -> list[Device]:
+    """Every device of the run, for tests that look at several at once.
+
+    These are not leased: under xdist other workers hold them, so a test must only read from
+    them. A test that changes a device asks for ``device``.
+    """
     try:
         harness_run.ensure_started()
     except HarnessError as exc:
@@ -25,12 +30,13 @@ def devices(harness_run: HarnessSession) -> list[Device]:
 
 
 @pytest.fixture
-def device(request: pytest.FixtureRequest, devices: list[Device]) -> Device:
-    """The device this test runs on."""
-    from harness.plugin.artifacts import begin_test
-    from harness.plugin.results import SERIAL_PROPERTY
+def device(request: pytest.FixtureRequest) -> Device:
+    """The device this test runs on, leased to this process until the end of the run.
 
-    dev = devices[0]
-    request.node.user_properties.append((SERIAL_PROPERTY, dev.serial))
-    begin_test(request.node, dev)
-    return dev
+    In matrix mode with several devices the test is parametrized by device; in shard mode it is
+    the device this worker holds. The serial goes into ``user_properties``
+    (:data:`harness.plugin.results.SERIAL_PROPERTY`), so every report row names it.
+    """
+    from harness.plugin.farm import checkout
+
+    return checkout(request)
