@@ -85,6 +85,13 @@ class VirtualDeviceHandle:
             if event.get("event") == name:
                 return event
 
+    def wait_listening(self, timeout_s: float = 60) -> None:
+        event = self.wait_event("listening", timeout_s)
+        self.port = int(event["port"])  # type: ignore[arg-type]
+        self.serialno = str(event.get("serialno", ""))
+        self.api_level = int(event.get("api", 0))  # type: ignore[arg-type]
+        self.profile = str(event.get("profile", self.profile))
+
     def control(self, op: str, **kwargs: object) -> None:
         """Send a control command (``reboot``, ``drop_transport``, ``stop``)."""
         if not self.alive or self.process.stdin is None:
@@ -115,7 +122,10 @@ def start_device_process(
     boot_time_s: float = DEFAULT_BOOT_TIME_S,
     clock_rate: float = 1.0,
     log_level: str = "WARNING",
+    wait: bool = True,
 ) -> VirtualDeviceHandle:
+    """Spawn one virtual device process; with ``wait``, return once its adbd listens (else
+    call :meth:`VirtualDeviceHandle.wait_listening` later, so several start in parallel)."""
     argv = [
         sys.executable,
         "-m",
@@ -146,11 +156,8 @@ def start_device_process(
         target=handle._read_events, daemon=True, name=f"vdev-{profile}"
     )
     handle._reader.start()
-    event = handle.wait_event("listening", timeout_s=60)
-    handle.port = int(event["port"])  # type: ignore[arg-type]
-    handle.serialno = str(event.get("serialno", ""))
-    handle.api_level = int(event.get("api", 0))  # type: ignore[arg-type]
-    handle.profile = str(event.get("profile", profile))
+    if wait:
+        handle.wait_listening()
     return handle
 
 
@@ -194,11 +201,12 @@ class VirtualFarm:
 
     def start(self, timeout_s: float = 120) -> VirtualFarm:
         try:
+            # Spawn every process first: their start-up (Python imports, boot) runs in parallel.
             for profile in self.profiles:
-                self.handles.append(
-                    start_device_process(profile, self.api_level, self.boot_time_s, self.clock_rate)
-                )
+                self.handles.append(start_device_process(
+                    profile, self.api_level, self.boot_time_s, self.clock_rate, wait=False))
             for h in self.handles:
+                h.wait_listening()
                 connect(self.adb, h.serial)
             for h in self.handles:
                 h.wait_event("booted", timeout_s)

@@ -30,10 +30,11 @@ def test_virtual_start_two_devices_then_devices_lists_both(adb_server: PrivateAd
             capture_output=True, text=True, timeout=60, env=env)
         assert listing.returncode == 0, listing.stderr
         lines = listing.stdout.splitlines()
-        assert lines[0].split() == ["SERIAL", "MODEL", "API", "STATE"]
+        assert lines[0].split() == ["SERIAL", "MODEL", "API", "PROFILE", "STATE"]
         for serial in serials:
             row = next(ln for ln in lines if ln.startswith(serial))
-            assert "Virtual Device" in row and " 34 " in row and row.rstrip().endswith("device")
+            assert "Virtual Device (virtual)" in row and " 34 " in row
+            assert " virtual " in row and row.rstrip().endswith("device")
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=30)
