@@ -44,3 +44,11 @@ def vdev(device_loop: DeviceLoop) -> VirtualDevice:
 @pytest.fixture
 def sh(device_loop: DeviceLoop, vdev: VirtualDevice) -> Shell:
     return Shell(device_loop, vdev)
+
+
+@pytest.fixture
+def fresh(device_loop: DeviceLoop) -> Iterator[tuple[VirtualDevice, Shell]]:
+    """A device of the test's own (boot time 0.05 s), stopped afterwards."""
+    dev = device_loop.start_device(VirtualDeviceConfig(boot_time_s=0.05))
+    yield dev, Shell(device_loop, dev)
+    device_loop.stop_device(dev)

@@ -3,65 +3,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Any
+from collections.abc import Iterator
 
 import pytest
 
 from harness.android import power as power_parser
 from harness.virtual.device import VirtualDevice, VirtualDeviceConfig
-from harness.virtual.runner import DeviceLoop
 from harness.virtual.system.battery import BatteryService
 from harness.virtual.system.power import PowerManagerService
 from tests.conformance.captures import captures_dir
 from tests.unit.virtual.conftest import Shell
-
-
-def on_loop(device_loop: DeviceLoop, fn: Callable[[], Any]) -> Any:
-    async def run() -> Any:
-        return fn()
-
-    return device_loop.call(run())
-
-
-@contextmanager
-def recording(device_loop: DeviceLoop, dev: VirtualDevice, event: str) -> Iterator[list[dict]]:
-    seen: list[dict] = []
-
-    def listener(**payload: Any) -> None:
-        seen.append(payload)
-
-    bus = dev.system.bus
-    on_loop(device_loop, lambda: bus.subscribe(event, listener))
-    try:
-        yield seen
-    finally:
-        on_loop(device_loop, lambda: bus._subs[event].remove(listener))
-
-
-@pytest.fixture
-def fresh(device_loop: DeviceLoop) -> Iterator[tuple[VirtualDevice, Shell]]:
-    dev = device_loop.start_device(VirtualDeviceConfig(boot_time_s=0.05))
-    yield dev, Shell(device_loop, dev)
-    device_loop.stop_device(dev)
-
-
-def restore_battery(sh: Shell, dev: VirtualDevice) -> None:
-    """Undo overrides and bring BatteryStats back to "charging", as the level rising on the
-    USB cable does on a phone (after an unplug it stays "not charging" until then)."""
-    sh("cmd battery reset")
-    level = dev.system.service(BatteryService).hw.level
-    sh("cmd battery set usb 1")
-    sh(f"cmd battery set level {max(0, level - 1)}")
-    sh("settings put global battery_stats_constants battery_charged_delay_ms=0")
-    sh("cmd battery reset")
-    sh("settings delete global battery_stats_constants")
-
-
-def reboot(device_loop: DeviceLoop, dev: VirtualDevice) -> None:
-    device_loop.call(dev.reboot())
-    device_loop.call(dev.wait_booted())
+from tests.unit.virtual.helpers import on_loop, reboot, recording, restore_battery
 
 
 def power_state(sh: Shell) -> power_parser.PowerState:
