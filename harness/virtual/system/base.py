@@ -46,6 +46,20 @@ class EventBus:
     def subscribe(self, event: str, callback: Callable[..., None]) -> None:
         self._subs[event].append(callback)
 
+    def unsubscribe(self, event: str, callback: Callable[..., None]) -> bool:
+        """Stop delivering ``event`` to ``callback`` (an app process that dies takes its
+        receivers and listeners with it); False if it was not subscribed. Bound methods compare
+        equal when they wrap the same object and function, so ``obj.method`` works here."""
+        subs = self._subs.get(event)
+        if not subs or callback not in subs:
+            return False
+        subs.remove(callback)
+        return True
+
+    def listeners(self, event: str) -> list[Callable[..., None]]:
+        """The callbacks subscribed to ``event``, in delivery order."""
+        return list(self._subs.get(event, []))
+
     def publish(self, event: str, **payload: Any) -> None:
         for cb in list(self._subs.get(event, [])):
             try:

@@ -464,11 +464,18 @@ def _expedited_quota(job: JobStatus, ctx: EvalContext, uid_active: bool, temp: b
     assert quota is not None
     if not job.is_requested_ej or not quota.era.ej_limit_ms:
         return
-    if job.key in ctx.top_started or uid_active or temp:
-        within = True
-    else:
-        within = quota.remaining_ej_ms(job.package, job.standby_bucket, ctx.now) > 0
-    job.set_ej_quota_approved(within)
+    top_started = job.key in ctx.top_started
+    job.set_ej_quota_approved(within_ej_quota(job, quota, ctx.now, uid_active, temp, top_started))
+
+
+def within_ej_quota(
+    job: JobStatus, quota: QuotaTracker, now: int, uid_active: bool, temp: bool, top_started: bool
+) -> bool:
+    """QuotaController.isWithinEJQuotaLocked: a TOP-started job, a foreground or
+    temp-allowlisted app, else EJ time left in the window (per the real standby bucket)."""
+    if top_started or uid_active or temp:
+        return True
+    return quota.remaining_ej_ms(job.package, job.standby_bucket, now) > 0
 
 
 def heartbeat_allows(job: JobStatus, ctx: EvalContext, current: int, last_ran: int | None) -> bool:

@@ -36,6 +36,7 @@ from harness.virtual.system.job_status import (
 
 if TYPE_CHECKING:
     from harness.virtual.shell.registry import Invocation
+    from harness.virtual.system.job_constants import JobConstants
     from harness.virtual.system.jobscheduler import JobSchedulerService
 
 FIRST_APPLICATION_UID = 10_000
@@ -208,7 +209,7 @@ def dump(svc: JobSchedulerService, inv: Invocation, args: list[str]) -> int:
 def _settings(svc: JobSchedulerService, out: Out) -> None:
     api = svc.api_level
     out.line(0, "Settings:")
-    for key, value in _service_constants(api):
+    for key, value in _service_constants(api, svc.constants):
         out.line(2, f"{key}={value} ")
     if svc.heartbeat is not None:
         out.line(0)
@@ -227,17 +228,19 @@ def _settings(svc: JobSchedulerService, out: Out) -> None:
     if svc.quota is not None:
         out.line(2)
         out.line(2, "QuotaController:")
-        for key, value in svc.quota.era.settings():
+        # QcConstants.dump prints the configured values (before its safeguards clamp them).
+        for key, value in svc.quota.configured.settings():
             out.line(4, f"{key}={value} ")
     out.line(0)
 
 
-def _service_constants(api: int) -> list[tuple[str, object]]:
-    """JobSchedulerService.Constants.dump of the release (the API 33 list for 31+)."""
+def _service_constants(api: int, constants: JobConstants) -> list[tuple[str, object]]:
+    """JobSchedulerService.Constants.dump of the release (the API 33 list for 31+), with the
+    batching constants as DeviceConfig set them."""
     if api >= 31:
         out: list[tuple[str, object]] = [
-            ("min_ready_non_active_jobs_count", 5),
-            ("max_non_active_job_batch_delay_ms", 1860000),
+            ("min_ready_non_active_jobs_count", constants.min_ready_non_active_jobs_count),
+            ("max_non_active_job_batch_delay_ms", constants.max_non_active_job_batch_delay_ms),
             ("heavy_use_factor", 0.9),
             ("moderate_use_factor", 0.5),
             ("min_linear_backoff_time_ms", 10000),

@@ -18,7 +18,11 @@ NETWORK_TYPE_NONE = 0
 NETWORK_TYPE_ANY = 1
 NETWORK_TYPE_UNMETERED = 2
 NETWORK_TYPE_NOT_ROAMING = 3
-NETWORK_TYPE_CELLULAR = 4  # API 28
+# NETWORK_TYPE_METERED, added in API 26 and renamed NETWORK_TYPE_CELLULAR (same value) in API 28
+# (developer.android.com api_diff/28: NETWORK_TYPE_CELLULAR added, NETWORK_TYPE_METERED
+# deprecated; androidx NetworkMeteredController: "API 26+, when JobInfo#NETWORK_METERED was added").
+NETWORK_TYPE_CELLULAR = 4
+NETWORK_TYPE_METERED = NETWORK_TYPE_CELLULAR
 NETWORK_TYPE_NAMES = {
     NETWORK_TYPE_NONE: "none",
     NETWORK_TYPE_ANY: "any",
@@ -240,7 +244,7 @@ class JobInfo:
         if self.priority is not None and api_level < 33:
             raise _missing_builder_method("setPriority(I)")
         if self.network_type not in NETWORK_TYPE_NAMES or (
-            self.network_type == NETWORK_TYPE_CELLULAR and api_level < 28
+            self.network_type == NETWORK_TYPE_METERED and api_level < 26
         ):
             raise IllegalArgumentException(f"Unknown network type {self.network_type}")
         has_constraint = (

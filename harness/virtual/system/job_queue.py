@@ -27,11 +27,9 @@ from harness.virtual.system.job_status import (
 
 if TYPE_CHECKING:
     from harness.virtual.clock import Timer
+    from harness.virtual.system.job_constants import JobConstants
 
 MINUTE = 60_000
-# JobSchedulerService.Constants (the values of the API 33 dump's Settings block).
-MIN_READY_NON_ACTIVE_JOBS_COUNT = 5
-MAX_NON_ACTIVE_JOB_BATCH_DELAY_MS = 31 * MINUTE
 
 
 class JobQueue:
@@ -39,6 +37,7 @@ class JobQueue:
 
     jobs: dict[tuple[str, int], JobStatus]
     pending: list[tuple[str, int]]
+    constants: JobConstants  # min_ready_non_active_jobs_count etc., from DeviceConfig
     _check_timer: Timer | None
 
     def _eval_context(self, now: int) -> EvalContext:
@@ -74,13 +73,19 @@ class JobQueue:
         self._schedule_next_check(now)
 
     def _component_enabled(self, job: JobStatus) -> bool:
+        """isComponentUsable: the JobService exists and the package manager has it enabled
+        (its state set at run time, else the manifest's)."""
+        from harness.virtual.system.packages import PackageManagerService
+
         pkg = self._package(job.package)
         if pkg is None or not pkg.enabled:
             return False
-        if pkg.manifest is None:
-            return True
-        service = next((s for s in pkg.manifest.services if s.name == job.service), None)
-        return service is not None and service.enabled is not False
+        if pkg.manifest is not None and not any(
+            s.name == job.service for s in pkg.manifest.services
+        ):
+            return False
+        pm = self.system.service(PackageManagerService)
+        return pm.is_component_enabled(job.package, job.service)
 
     def _update_quota_tracking(self, now: int) -> None:
         """Timer.onStateChangedLocked for every package with running jobs."""
@@ -158,7 +163,7 @@ class JobQueue:
                     job.first_force_batched = ctx.now
             else:
                 unbatched += 1
-        if unbatched > 0 or batched >= MIN_READY_NON_ACTIVE_JOBS_COUNT:
+        if unbatched > 0 or batched >= self.constants.min_ready_non_active_jobs_count:
             self.pending.extend(j.key for j in ready)
 
     def _should_force_batch(self, job: JobStatus, now: int) -> bool:
@@ -173,10 +178,10 @@ class JobQueue:
             return False  # a retried job is not batched
         # MIN_READY_NON_ACTIVE_JOBS_COUNT / MAX_NON_ACTIVE_JOB_BATCH_DELAY_MS.
         expired = job.first_force_batched > 0 and (
-            now - job.first_force_batched >= MAX_NON_ACTIVE_JOB_BATCH_DELAY_MS
+            now - job.first_force_batched >= self.constants.max_non_active_job_batch_delay_ms
         )
         return (
-            MIN_READY_NON_ACTIVE_JOBS_COUNT > 1
+            self.constants.min_ready_non_active_jobs_count > 1
             and bucket not in (ACTIVE_INDEX, EXEMPTED_INDEX)
             and not expired
         )
@@ -212,7 +217,8 @@ class JobQueue:
             if job.latest != NO_LATEST_RUNTIME and job.latest > now:
                 when.append(job.latest)
             if job.first_force_batched and job.key not in self.running:
-                when.append(job.first_force_batched + MAX_NON_ACTIVE_JOB_BATCH_DELAY_MS)
+                delay = self.constants.max_non_active_job_batch_delay_ms
+                when.append(job.first_force_batched + delay)
         when += self._quota_alarms(now)
         if self.heartbeat is not None and self.jobs:
             next_beat = self._now() // self.heartbeat.heartbeat_ms + 1

@@ -16,7 +16,7 @@ jobs of idle apps (AppIdleController, the APP_NOT_IDLE constraint).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 ACTIVE_INDEX = 0
 WORKING_INDEX = 1
@@ -239,6 +239,159 @@ QUOTA_ERAS: dict[str, QuotaEra] = {
 }
 
 
+# ---------------------------------------------------------------------------------- DeviceConfig
+_BUCKET_KEYS = {
+    "exempted": EXEMPTED_INDEX,
+    "active": ACTIVE_INDEX,
+    "working": WORKING_INDEX,
+    "frequent": FREQUENT_INDEX,
+    "rare": RARE_INDEX,
+    "restricted": RESTRICTED_INDEX,
+}
+_PER_BUCKET = (
+    ("qc_allowed_time_per_period_", "_ms", "allowed_time_ms"),
+    ("qc_window_size_", "_ms", "window_ms"),
+    ("qc_max_job_count_", "", "max_job_count"),
+    ("qc_max_session_count_", "", "max_session_count"),
+    ("qc_ej_limit_", "_ms", "ej_limit_ms"),
+)
+_SCALARS = {
+    "qc_in_quota_buffer_ms": "in_quota_buffer_ms",
+    "qc_max_execution_time_ms": "max_execution_time_ms",
+    "qc_rate_limiting_window_ms": "rate_limiting_window_ms",
+    "qc_max_job_count_per_rate_limiting_window": "max_job_count_per_rate_limiting_window",
+    "qc_max_session_count_per_rate_limiting_window": "max_session_count_per_rate_limiting_window",
+    "qc_timing_session_coalescing_duration_ms": "timing_session_coalescing_duration_ms",
+    "qc_min_quota_check_delay_ms": "min_quota_check_delay_ms",
+    "qc_ej_window_size_ms": "ej_window_ms",
+    "qc_ej_limit_addition_installer_ms": "ej_limit_addition_installer_ms",
+    "qc_ej_limit_addition_special_ms": "ej_limit_addition_special_ms",
+    "qc_ej_top_app_time_chunk_size_ms": "ej_top_app_time_chunk_size_ms",
+    "qc_ej_reward_top_app_ms": "ej_reward_top_app_ms",
+    "qc_ej_reward_interaction_ms": "ej_reward_interaction_ms",
+    "qc_ej_reward_notification_seen_ms": "ej_reward_notification_seen_ms",
+    "qc_ej_grace_period_temp_allowlist_ms": "ej_grace_period_temp_allowlist_ms",
+    "qc_ej_grace_period_top_app_ms": "ej_grace_period_top_app_ms",
+}
+
+
+def _java_long(text: str | None) -> int | None:
+    """DeviceConfig.Properties.getLong/getInt: a number, or None (the default) otherwise."""
+    if text is None:
+        return None
+    try:
+        return int(text.strip())
+    except ValueError:
+        return None
+
+
+def configured_era(era: QuotaEra, values: dict[str, str]) -> QuotaEra:
+    """The QcConstants fields after ``device_config put jobscheduler qc_*``: the keys this
+    release's QcConstants knows (the ones its dump prints), unparsable values ignored. These
+    are the values the dump prints; :func:`effective_era` clamps them for use."""
+    known = {key for key, _value in era.settings()}
+    fields: dict[str, object] = {
+        "allowed_time_ms": dict(era.allowed_time_ms),
+        "window_ms": dict(era.window_ms),
+        "max_job_count": dict(era.max_job_count),
+        "max_session_count": dict(era.max_session_count),
+        "ej_limit_ms": dict(era.ej_limit_ms),
+    }
+    for key, text in values.items():
+        value = _java_long(text)
+        if key not in known or value is None:
+            continue
+        if key in _SCALARS:
+            fields[_SCALARS[key]] = value
+        elif key == "qc_allowed_time_per_period_ms":
+            # Before the per-bucket keys (Android 13), one allowed time for every bucket.
+            allowed = fields["allowed_time_ms"]
+            assert isinstance(allowed, dict)
+            for bucket in allowed:
+                allowed[bucket] = value
+        for prefix, suffix, name in _PER_BUCKET:
+            if key.startswith(prefix) and key.endswith(suffix):
+                bucket = _BUCKET_KEYS.get(key[len(prefix) : len(key) - len(suffix)])
+                table = fields[name]
+                if bucket is not None and isinstance(table, dict):
+                    table[bucket] = value
+    return replace(era, **fields)  # type: ignore[arg-type]
+
+
+def effective_era(era: QuotaEra) -> QuotaEra:
+    """What QuotaController uses of the configured values: QcConstants' safeguards
+    (QuotaController @00e2e631 updateExecutionPeriodConstantsLocked, updateRateLimiting-
+    ConstantsLocked, updateEJLimitConstantsLocked, processConstantLocked). The per-bucket
+    allowed times of Android 13+ get the same range as the single one before them."""
+    week = 7 * DAY
+    max_exec = max(HOUR, min(DAY, era.max_execution_time_ms))
+    allowed = {b: min(max_exec, max(MINUTE, v)) for b, v in era.allowed_time_ms.items()}
+    allowed[NEVER_INDEX] = era.allowed_time_ms[NEVER_INDEX]
+    smallest_allowed = min(v for b, v in allowed.items() if b != NEVER_INDEX)
+    buffer = max(0, min(smallest_allowed, min(5 * MINUTE, era.in_quota_buffer_ms)))
+    window = {
+        b: max(allowed[b], min(week if b == RESTRICTED_INDEX else DAY, v))
+        for b, v in era.window_ms.items()
+    }
+    jobs = {b: v if b == NEVER_INDEX else max(10, v) for b, v in era.max_job_count.items()}
+    sessions = {
+        b: v if b == NEVER_INDEX else max(0 if b == RESTRICTED_INDEX else 1, v)
+        for b, v in era.max_session_count.items()
+    }
+    ej_limits = dict(era.ej_limit_ms)
+    ej_window = max(HOUR, min(DAY, era.ej_window_ms))
+    if ej_limits:
+        # Each bucket's limit is at least its floor and at most the next better bucket's.
+        active = max(15 * MINUTE, min(ej_window, ej_limits[ACTIVE_INDEX]))
+        working = max(15 * MINUTE, min(active, ej_limits[WORKING_INDEX]))
+        frequent = max(_TEN_MIN, min(working, ej_limits[FREQUENT_INDEX]))
+        rare = max(_TEN_MIN, min(frequent, ej_limits[RARE_INDEX]))
+        restricted = max(5 * MINUTE, min(rare, ej_limits[RESTRICTED_INDEX]))
+        ej_limits.update({ACTIVE_INDEX: active, WORKING_INDEX: working,
+                          FREQUENT_INDEX: frequent, RARE_INDEX: rare,
+                          RESTRICTED_INDEX: restricted})
+        if era.per_bucket_allowed_keys:
+            exempted = ej_limits[EXEMPTED_INDEX]
+            ej_limits[EXEMPTED_INDEX] = max(15 * MINUTE, min(ej_window, exempted))
+    active_limit = ej_limits.get(ACTIVE_INDEX, 0)
+    return replace(
+        era,
+        allowed_time_ms=allowed,
+        in_quota_buffer_ms=buffer,
+        max_execution_time_ms=max_exec,
+        window_ms=window,
+        max_job_count=jobs,
+        max_session_count=sessions,
+        rate_limiting_window_ms=min(DAY, max(30_000, era.rate_limiting_window_ms)),
+        max_job_count_per_rate_limiting_window=max(10, era.max_job_count_per_rate_limiting_window),
+        max_session_count_per_rate_limiting_window=max(
+            10, era.max_session_count_per_rate_limiting_window
+        ),
+        timing_session_coalescing_duration_ms=min(
+            15 * MINUTE, max(0, era.timing_session_coalescing_duration_ms)
+        ),
+        min_quota_check_delay_ms=min(15 * MINUTE, max(0, era.min_quota_check_delay_ms)),
+        ej_limit_ms=ej_limits,
+        ej_window_ms=ej_window,
+        ej_limit_addition_installer_ms=max(
+            0, min(ej_window - active_limit, era.ej_limit_addition_installer_ms)
+        ),
+        ej_limit_addition_special_ms=max(
+            0, min(ej_window - active_limit, era.ej_limit_addition_special_ms)
+        ),
+        ej_top_app_time_chunk_size_ms=min(15 * MINUTE, max(1, era.ej_top_app_time_chunk_size_ms)),
+        ej_reward_top_app_ms=min(15 * MINUTE, max(10_000, era.ej_reward_top_app_ms)),
+        ej_reward_interaction_ms=min(15 * MINUTE, max(5_000, era.ej_reward_interaction_ms)),
+        ej_reward_notification_seen_ms=min(
+            5 * MINUTE, max(0, era.ej_reward_notification_seen_ms)
+        ),
+        ej_grace_period_temp_allowlist_ms=min(
+            HOUR, max(0, era.ej_grace_period_temp_allowlist_ms)
+        ),
+        ej_grace_period_top_app_ms=min(HOUR, max(0, era.ej_grace_period_top_app_ms)),
+    )
+
+
 def quota_era(api_level: int) -> QuotaEra | None:
     """The QuotaController constants of a release, None before QuotaController (Android 10)."""
     if api_level < 29:
@@ -307,8 +460,16 @@ class QuotaTracker:
     """The per-package sessions QuotaController keeps (in memory: lost at reboot)."""
 
     def __init__(self, era: QuotaEra) -> None:
-        self.era = era
+        self.default_era = era
+        self.era = era  # what the quota rules use (clamped)
+        self.configured = era  # what ``device_config`` set, as the dump prints it
         self.packages: dict[str, PackageQuota] = {}
+
+    def configure(self, values: dict[str, str]) -> None:
+        """Apply the ``jobscheduler`` DeviceConfig flags over this release's defaults (a
+        deleted flag falls back to its default, as QcConstants re-reads every key)."""
+        self.configured = configured_era(self.default_era, values)
+        self.era = effective_era(self.configured)
 
     def pkg(self, package: str) -> PackageQuota:
         return self.packages.setdefault(package, PackageQuota())

@@ -130,6 +130,10 @@ def run_shell_command(svc: JobSchedulerService, inv: Invocation, args: list[str]
     }
     if svc.api_level >= 34:
         handlers["stop"] = _stop
+    if svc.api_level >= 36:
+        # Android 16 (absent from the Android 15 JobSchedulerShellCommand @01a7983f).
+        handlers["cache-config-changes"] = _cache_config
+        handlers["get-config-value"] = _config_value
     handler = handlers.get(cmd or "")
     if handler is None:
         # handleDefaultCommands: help for nothing/help/-h, else "Unknown command"; both -1.
@@ -401,6 +405,27 @@ def _reset_quota(svc: JobSchedulerService, inv: Invocation, a: Args) -> int:
     return 0
 
 
+def _cache_config(svc: JobSchedulerService, inv: Invocation, a: Args) -> int:
+    """cacheConfigChanges: ``Config caching enabled|disabled``; caching makes
+    get-config-value answer with the flags as JobScheduler last pulled them."""
+    _check_permission(inv, "change config caching")
+    opt = a.next_arg_required()
+    if opt not in ("on", "off"):
+        inv.errln(f"Error: unknown option {opt}")
+        return 1
+    svc.set_cache_config_changes(opt == "on")
+    inv.outln("Config caching enabled" if opt == "on" else "Config caching disabled")
+    return 0
+
+
+def _config_value(svc: JobSchedulerService, inv: Invocation, a: Args) -> int:
+    """getConfigValue: the cached flag, ``null`` when unset or caching is off."""
+    _check_permission(inv, "get device config value")
+    value = svc.config_value(a.next_arg_required())
+    inv.outln("null" if value is None else value)
+    return 0
+
+
 def _reset_schedule_quota(svc: JobSchedulerService, inv: Invocation, a: Args) -> int:
     _check_permission(inv, "reset schedule quota")
     return 0
@@ -480,6 +505,15 @@ def _help(svc: JobSchedulerService, inv: Invocation) -> None:
         "    With a number, advance the standby heartbeat by that many beats."
         if api == 28
         else "    No longer used.",
+        *(
+            [
+                "  cache-config-changes [on|off]",
+                "    Control caching the set of most recently processed config flags.",
+                "    Off by default.  Turning on makes get-config-value useful.",
+            ]
+            if api >= 36
+            else []
+        ),
         "  monitor-battery [on|off]",
         "    Control monitoring of all battery changes.  Off by default.  Turning",
         "    on makes get-battery-seq useful.",

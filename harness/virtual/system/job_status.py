@@ -18,6 +18,7 @@ from harness.virtual.system.job_info import (
     FLAG_EXEMPT_FROM_APP_STANDBY,
     FLAG_WILL_BE_FOREGROUND,
     NETWORK_TYPE_ANY,
+    NETWORK_TYPE_CELLULAR,
     NETWORK_TYPE_NONE,
     NETWORK_TYPE_NOT_ROAMING,
     NETWORK_TYPE_UNMETERED,
@@ -50,6 +51,9 @@ CONSTRAINT_BACKGROUND_NOT_RESTRICTED = 1 << 22
 CONSTRAINT_UNMETERED_O = 1 << 29
 CONSTRAINT_APP_NOT_IDLE_O = 1 << 27
 CONSTRAINT_NOT_ROAMING_O = 1 << 24
+# NETWORK_TYPE_METERED (API 26, CELLULAR from API 28): JobStatus (O) CONSTRAINT_METERED, satisfied
+# by a connected network without NET_CAPABILITY_NOT_METERED (ConnectivityController, O).
+CONSTRAINT_METERED_O = 1 << 23
 
 # JobStatus.dumpConstraints order.
 CONSTRAINT_NAMES = (
@@ -77,6 +81,7 @@ CONSTRAINT_NAMES_O = (
     (CONSTRAINT_CONNECTIVITY, "CONNECTIVITY"),
     (CONSTRAINT_UNMETERED_O, "UNMETERED"),
     (CONSTRAINT_NOT_ROAMING_O, "NOT_ROAMING"),
+    (CONSTRAINT_METERED_O, "METERED"),
     (CONSTRAINT_APP_NOT_IDLE_O, "APP_NOT_IDLE"),
     (CONSTRAINT_CONTENT_TRIGGER, "CONTENT_TRIGGER"),
     (CONSTRAINT_DEVICE_NOT_DOZING, "DEVICE_NOT_DOZING"),
@@ -249,6 +254,8 @@ class JobStatus:
                 value |= CONSTRAINT_UNMETERED_O
             elif self.api_level < 28 and job.network_type == NETWORK_TYPE_NOT_ROAMING:
                 value |= CONSTRAINT_NOT_ROAMING_O
+            elif self.api_level < 28 and job.network_type == NETWORK_TYPE_CELLULAR:
+                value |= CONSTRAINT_METERED_O
             else:
                 value |= CONSTRAINT_CONNECTIVITY
         if self.earliest != NO_EARLIEST_RUNTIME:
@@ -261,9 +268,10 @@ class JobStatus:
 
     @property
     def network_constraint_bit(self) -> int:
-        return self.required & (
-            CONSTRAINT_CONNECTIVITY | CONSTRAINT_UNMETERED_O | CONSTRAINT_NOT_ROAMING_O
-        )
+        bits = CONSTRAINT_CONNECTIVITY | CONSTRAINT_UNMETERED_O | CONSTRAINT_NOT_ROAMING_O
+        if self.api_level < 28:
+            bits |= CONSTRAINT_METERED_O  # (the same bit is PREFETCH from Android 9)
+        return self.required & bits
 
     def implicit_constraints(self) -> int:
         """The implicit constraints this release evaluates for every job."""
@@ -432,7 +440,11 @@ class JobStatus:
         only on Android 8)."""
         required = self.required
         if self.api_level < 28:
-            if constraint in (CONSTRAINT_UNMETERED_O, CONSTRAINT_NOT_ROAMING_O):
+            if constraint in (
+                CONSTRAINT_UNMETERED_O,
+                CONSTRAINT_NOT_ROAMING_O,
+                CONSTRAINT_METERED_O,
+            ):
                 return STOP_REASON_CONSTRAINT_CONNECTIVITY
             if constraint == CONSTRAINT_APP_NOT_IDLE_O:
                 return STOP_REASON_APP_STANDBY
@@ -489,4 +501,6 @@ class JobStatus:
             return not metered
         if network == NETWORK_TYPE_NOT_ROAMING:
             return not roaming
+        if self.api_level < 28:
+            return metered  # Android 8: NETWORK_TYPE_METERED is any metered network
         return cellular

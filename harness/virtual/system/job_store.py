@@ -1,7 +1,8 @@
 """JobStore: the persisted jobs that survive a reboot (``/data/system/job/jobs.xml``).
 
 Only jobs with ``setPersisted(true)`` are written. Writes are batched: a change schedules one
-write JOB_PERSIST_DELAY (2 s) later, and a reboot before that loses the change. Times are stored
+write JOB_PERSIST_DELAY (2 s) later. A clean shutdown takes longer than that on a phone, so the
+service flushes a pending write when the device goes down (:meth:`JobStore.flush`). Times are stored
 in wall-clock time and converted back to elapsed time at boot (JobStore.convertRtcBoundsToElapsed:
 a bound already in the past becomes "now"). A freshly loaded job has no failures, its extras
 are no longer parcelled (they were read from XML), and its standby bucket is the current one.
@@ -104,6 +105,11 @@ class JobStore:
         if self._timer is not None:
             self._timer.cancel()
         self._write()
+
+    def flush(self) -> None:
+        """Write now if a batched write is pending (nothing changed otherwise)."""
+        if self._timer is not None:
+            self.write_now()
 
     def _write(self) -> None:
         self._timer = None

@@ -26,10 +26,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from harness.virtual.system.base import SystemServer, SystemService, system_service
+from harness.virtual.system.job_constants import NAMESPACE as CONFIG_NAMESPACE
+from harness.virtual.system.job_constants import JobConstants
 from harness.virtual.system.job_controllers import (
     BACKGROUND_JOBS_DELAY_MS,
     IdlenessTracker,
     JobInputs,
+    within_ej_quota,
 )
 from harness.virtual.system.job_execution import (
     MAX_ALLOWED_PERIOD_MS,
@@ -127,6 +130,9 @@ class JobSchedulerService(JobQueue, JobExecution, SystemService):
         self.heartbeat_offset = 0  # beats added by ``cmd jobscheduler heartbeat N``
         self.inputs = JobInputs(system, self.on_inputs_changed)
         self.store = JobStore(self)
+        self.constants = JobConstants()
+        # ``cmd jobscheduler cache-config-changes on``: the flags as last pulled, else None.
+        self.config_cache: dict[str, str] | None = None
         self.idleness: IdlenessTracker | None = None
         self.reported_active = False
         self._doze_mode = False
@@ -149,6 +155,10 @@ class JobSchedulerService(JobQueue, JobExecution, SystemService):
         bus.subscribe("package_force_stopped", self._on_force_stopped)
         bus.subscribe("package_removed", self._on_package_removed)
         bus.subscribe("package_data_cleared", self._on_data_cleared)
+        bus.subscribe("device_config_changed", self._on_device_config)
+        # ACTION_PACKAGE_CHANGED: the jobs' components are checked again (readyComponentEnabled).
+        bus.subscribe("component_enabled_changed", self._on_component_changed)
+        self._load_config()
         self._register_am_command()
         # JobStore.readJobMapFromDisk: the persisted jobs, back in elapsed time.
         for job in self.store.load():
@@ -157,7 +167,49 @@ class JobSchedulerService(JobQueue, JobExecution, SystemService):
         self.on_inputs_changed()
 
     def shutdown(self) -> None:
+        # A phone's clean shutdown (ShutdownThread: ACTION_SHUTDOWN, then the activity and
+        # package managers' shutdown) takes seconds, longer than JobStore's batched write
+        # (JOB_PERSIST_DELAY, 2 s), so a change made just before ``adb reboot`` is on disk
+        # afterwards; the virtual reboot is instant, so the pending write happens now.
+        self.store.flush()
         self.inputs.close()
+
+    # ================================================================== DeviceConfig
+    def _config_values(self) -> dict[str, str]:
+        """The ``jobscheduler`` flags; Android 12 moved these constants to DeviceConfig."""
+        if self.api_level < 31:
+            return {}
+        from harness.virtual.system.device_config import DeviceConfigService
+
+        config = self.system.maybe_service(DeviceConfigService)
+        return config.properties(CONFIG_NAMESPACE) if config is not None else {}
+
+    def _load_config(self) -> None:
+        """ConstantsObserver.onPropertiesChanged: the batching constants and QuotaController's
+        QcConstants from the current flags."""
+        values = self._config_values()
+        self.constants = JobConstants.from_config(values)
+        if self.quota is not None:
+            self.quota.configure(values)
+        if self.config_cache is not None:
+            self.config_cache = dict(values)
+
+    def _on_device_config(self, namespace: str, **_: object) -> None:
+        if namespace != CONFIG_NAMESPACE or self.api_level < 31:
+            return
+        self._load_config()
+        self.on_inputs_changed()  # MSG_CHECK_JOB after every change
+
+    def set_cache_config_changes(self, enabled: bool) -> None:
+        """setCacheConfigChangesLocked: pull the flags when turned on, forget them when off."""
+        if enabled and self.config_cache is None:
+            self.config_cache = dict(self._config_values())
+        elif not enabled:
+            self.config_cache = None
+
+    def config_value(self, key: str) -> str | None:
+        """getConfigValue: the cached flag, None unless caching is on."""
+        return None if self.config_cache is None else self.config_cache.get(key)
 
     def _register_am_command(self) -> None:
         from harness.virtual.system.activity import ActivityManagerService
@@ -177,7 +229,8 @@ class JobSchedulerService(JobQueue, JobExecution, SystemService):
 
     # ================================================================== Python API (apps)
     def schedule(self, package: str, job: JobInfo) -> int:
-        """JobScheduler.schedule: RESULT_SUCCESS, or a Java exception as the app would get."""
+        """JobScheduler.schedule: RESULT_SUCCESS, RESULT_FAILURE for an expedited job without
+        expedited-job quota, or a Java exception as the app would get."""
         pkg = self._package(package)
         if pkg is None:
             return RESULT_FAILURE
@@ -201,6 +254,13 @@ class JobSchedulerService(JobQueue, JobExecution, SystemService):
                 f"{ACCESS_NETWORK_STATE} required for jobs with a connectivity constraint"
             )
         key = (package, job.job_id)
+        status = self._new_status(package, pkg.uid, job)
+        # JobSchedulerService.scheduleAsPackage (apex/jobscheduler/service/java/com/android/
+        # server/job/JobSchedulerService.java): "Return failure early if expedited job quota
+        # used up." -- if (jobStatus.isRequestedExpeditedJob() && !mQuotaController
+        # .isWithinEJQuotaLocked(jobStatus)) return RESULT_FAILURE; before the per-app limit.
+        if status.is_requested_ej and not self._within_ej_quota(status):
+            return RESULT_FAILURE
         if (
             key not in self.jobs
             and sum(1 for k in self.jobs if k[0] == package) >= MAX_JOBS_PER_APP
@@ -208,7 +268,6 @@ class JobSchedulerService(JobQueue, JobExecution, SystemService):
             raise IllegalStateException(
                 f"Apps may not schedule more than {MAX_JOBS_PER_APP} distinct jobs"
             )
-        status = self._new_status(package, pkg.uid, job)
         # maybeAddForegroundExemption: no time constraints and scheduled by an active uid.
         no_time = not job.has_early_constraint and not job.has_late_constraint
         if no_time and self.inputs.uid_active(pkg.uid):
@@ -321,6 +380,15 @@ class JobSchedulerService(JobQueue, JobExecution, SystemService):
                 f"Scheduled service {component} does not require {BIND_JOB_SERVICE} permission"
             )
 
+    def _within_ej_quota(self, status: JobStatus) -> bool:
+        """QuotaController.isWithinEJQuotaLocked for a job about to be scheduled."""
+        if self.quota is None or not self.quota.era.ej_limit_ms:
+            return True
+        now = self._now()
+        uid_active = self.inputs.uid_active(status.uid)
+        temp = self.inputs.is_temp_whitelisted(status.package, status.uid, now)
+        return within_ej_quota(status, self.quota, now, uid_active, temp, top_started=False)
+
     def _new_status(
         self,
         package: str,
@@ -424,6 +492,10 @@ class JobSchedulerService(JobQueue, JobExecution, SystemService):
                 "unexpectedly disconnected",
             )
             self._complete(run, True)
+
+    def _on_component_changed(self, package: str, **_: object) -> None:
+        if any(k[0] == package for k in self.jobs):
+            self.on_inputs_changed()
 
     def _on_force_stopped(self, package: str, **_: object) -> None:
         # ACTION_PACKAGE_RESTARTED: cancelJobsForPackageAndUidLocked(..., "app force stopped").

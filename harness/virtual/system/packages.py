@@ -9,7 +9,10 @@ Packages persist across reboots (``/data/system/packages.xml`` on a phone); so d
 package's stopped state (``package-restrictions.xml``): a newly installed app is stopped until it
 is launched, and ``am force-stop`` stops it again, which keeps BOOT_COMPLETED and other
 implicit broadcasts away from it (PackageManagerService / ActivityManagerService, "stopped
-state").
+state"). The enabled state of single components lives there too (``<enabled-components>`` /
+``<disabled-components>``): :meth:`PackageManagerService.set_component_enabled` is
+PackageManager.setComponentEnabledSetting, ``pm enable|disable|disable-user PKG/CLASS`` its
+shell form, and a component in the default state is as its manifest says.
 """
 
 from __future__ import annotations
@@ -92,6 +95,8 @@ class InstalledPackage:
     not_launched: bool = False
     granted: set[str] = field(default_factory=set)
     manifest: AppManifest | None = None
+    # Component class -> COMPONENT_ENABLED_STATE_* other than DEFAULT (package-restrictions.xml).
+    component_states: dict[str, int] = field(default_factory=dict)
 
     @property
     def app_id_name(self) -> str:
@@ -147,6 +152,32 @@ _SYSTEM_PACKAGES = [
     ("com.android.webview", 10050, "/product/app/webview"),
 ]
 
+# PackageManager.COMPONENT_ENABLED_STATE_* and the names ``pm`` prints for them
+# (PackageManagerShellCommand.enabledSettingToString).
+COMPONENT_ENABLED_STATE_DEFAULT = 0
+COMPONENT_ENABLED_STATE_ENABLED = 1
+COMPONENT_ENABLED_STATE_DISABLED = 2
+COMPONENT_ENABLED_STATE_DISABLED_USER = 3
+COMPONENT_ENABLED_STATE_DISABLED_UNTIL_USED = 4
+ENABLED_STATE_NAMES = {
+    COMPONENT_ENABLED_STATE_DEFAULT: "default",
+    COMPONENT_ENABLED_STATE_ENABLED: "enabled",
+    COMPONENT_ENABLED_STATE_DISABLED: "disabled",
+    COMPONENT_ENABLED_STATE_DISABLED_USER: "disabled-user",
+    COMPONENT_ENABLED_STATE_DISABLED_UNTIL_USED: "disabled-until-used",
+}
+DONT_KILL_APP = 1  # PackageManager.DONT_KILL_APP
+
+
+class ComponentStateError(Exception):
+    """setComponentEnabledSetting refused: a Java exception class and message."""
+
+    def __init__(self, java_class: str, message: str) -> None:
+        super().__init__(f"{java_class}: {message}")
+        self.java_class = java_class
+        self.message = message
+
+
 LAUNCHER_PACKAGE = "com.android.launcher3"
 LAUNCHER_ACTIVITY = "com.android.launcher3.uioverrides.QuickstepLauncher"
 
@@ -198,6 +229,80 @@ class PackageManagerService(SystemService):
         if not stopped:
             pkg.not_launched = False
         self.system.bus.publish("package_stopped_changed", package=name, stopped=stopped)
+
+    # ---------------------------------------------------------------- components
+    def component_enabled_setting(self, package: str, component: str) -> int:
+        """getComponentEnabledSetting: the state set for the component, DEFAULT if none."""
+        pkg = self.get(package)
+        if pkg is None:
+            return COMPONENT_ENABLED_STATE_DEFAULT
+        return pkg.component_states.get(component, COMPONENT_ENABLED_STATE_DEFAULT)
+
+    def is_component_enabled(self, package: str, component: str) -> bool:
+        """Whether the component can run: ENABLED overrides a manifest ``enabled="false"``,
+        DISABLED* override ``true``, DEFAULT is the manifest's value (PackageUserState
+        .isEnabled). A disabled package has no enabled components."""
+        pkg = self.get(package)
+        if pkg is None or not pkg.enabled:
+            return False
+        state = pkg.component_states.get(component, COMPONENT_ENABLED_STATE_DEFAULT)
+        if state == COMPONENT_ENABLED_STATE_ENABLED:
+            return True
+        if state != COMPONENT_ENABLED_STATE_DEFAULT:
+            return False
+        if pkg.manifest is None:
+            return True
+        declared = pkg.manifest.component(component)
+        return (declared is None or declared.enabled) and pkg.manifest.application.enabled
+
+    def set_component_enabled(
+        self, package: str, component: str, state: int, flags: int = 0, caller_uid: int = 1000
+    ) -> None:
+        """setComponentEnabledSetting: store the state and send ACTION_PACKAGE_CHANGED
+        (``component_enabled_changed``), which kills the app unless DONT_KILL_APP is given.
+        The shell may change components of test-only packages only (setEnabledSettings:
+        "Shell cannot change component state for ..."); an app changes its own freely."""
+        pkg = self.get(package)
+        if pkg is None:
+            raise ComponentStateError(
+                "java.lang.IllegalArgumentException", f"Unknown package: {package}"
+            )
+        if state not in ENABLED_STATE_NAMES:
+            raise ComponentStateError(
+                "java.lang.IllegalArgumentException", f"Invalid new component state: {state}"
+            )
+        if caller_uid == 2000 and not pkg.test_only:
+            # Newer releases name the component with ComponentName.toString (ComponentInfo{..});
+            # the release that switched is not known, so the model uses it from Android 13.
+            name = (
+                f"ComponentInfo{{{package}/{component}}}"
+                if self.api_level >= 33
+                else f"{package}/{component}"
+            )
+            raise ComponentStateError(
+                "java.lang.SecurityException",
+                f"Shell cannot change component state for {name} to {state}",
+            )
+        # (The shell check comes first, then the class: "Component class ... does not exist".)
+        if pkg.manifest is not None and pkg.manifest.component(component) is None:
+            raise ComponentStateError(
+                "java.lang.IllegalArgumentException",
+                f"Component class {component} does not exist in {package}",
+            )
+        old = pkg.component_states.get(component, COMPONENT_ENABLED_STATE_DEFAULT)
+        if old == state:
+            return
+        if state == COMPONENT_ENABLED_STATE_DEFAULT:
+            pkg.component_states.pop(component, None)
+        else:
+            pkg.component_states[component] = state
+        self.system.bus.publish(
+            "component_enabled_changed",
+            package=package,
+            component=component,
+            state=state,
+            dont_kill=bool(flags & DONT_KILL_APP),
+        )
 
     # ---------------------------------------------------------------- install
     def install_bytes(
@@ -353,9 +458,12 @@ class PackageManagerService(SystemService):
             "grant": self._cmd_grant,
             "revoke": self._cmd_revoke,
             "dump": self._cmd_dump,
-            "enable": lambda i, a: self._cmd_enable(i, a, True),
-            "disable-user": lambda i, a: self._cmd_enable(i, a, False),
-            "disable": lambda i, a: self._cmd_enable(i, a, False),
+            "enable": lambda i, a: self._cmd_enable(i, a, COMPONENT_ENABLED_STATE_ENABLED),
+            "disable": lambda i, a: self._cmd_enable(i, a, COMPONENT_ENABLED_STATE_DISABLED),
+            "disable-user": lambda i, a: self._cmd_enable(
+                i, a, COMPONENT_ENABLED_STATE_DISABLED_USER
+            ),
+            "default-state": lambda i, a: self._cmd_enable(i, a, COMPONENT_ENABLED_STATE_DEFAULT),
             "resolve-activity": self._cmd_resolve_activity,
             "list-permissions": self._cmd_list_permissions,
         }.get(sub)
@@ -531,15 +639,39 @@ class PackageManagerService(SystemService):
             self.system.bus.publish("package_permission_revoked", package=name, permission=perm)
         return 0
 
-    async def _cmd_enable(self, inv: Invocation, args: list[str], enable: bool) -> int:
+    async def _cmd_enable(self, inv: Invocation, args: list[str], state: int) -> int:
+        """runSetEnabledSetting: ``PKG`` sets the package, ``PKG/CLASS`` one component
+        (ComponentName.unflattenFromString: ``.Cls`` is relative to the package)."""
         names = [a for a in self._drop_user(args) if not a.startswith("-")]
+        if names and "/" in names[0]:
+            return self._cmd_component_enable(inv, names[0], state)
         pkg = self.get(names[0]) if names else None
         if pkg is None:
             inv.errln(f"Error: Unknown package: {names[0] if names else ''}")
             return 255
-        pkg.enabled = enable
-        state = "enabled" if pkg.enabled else "disabled-user"
-        inv.outln(f"Package {pkg.name} new state: {state}")
+        pkg.enabled = state in (COMPONENT_ENABLED_STATE_DEFAULT, COMPONENT_ENABLED_STATE_ENABLED)
+        inv.outln(f"Package {pkg.name} new state: {ENABLED_STATE_NAMES[state]}")
+        return 0
+
+    def _cmd_component_enable(self, inv: Invocation, flat: str, state: int) -> int:
+        package, cls = flat.split("/", 1)
+        cls = package + cls if cls.startswith(".") else cls
+        verb = {
+            COMPONENT_ENABLED_STATE_ENABLED: "enable",
+            COMPONENT_ENABLED_STATE_DISABLED: "disable",
+            COMPONENT_ENABLED_STATE_DISABLED_USER: "disable-user",
+        }.get(state, "default-state")
+        try:
+            # The shell passes no flags (no DONT_KILL_APP): the app's processes are killed.
+            self.set_component_enabled(package, cls, state, 0, caller_uid=inv.uid)
+        except ComponentStateError as exc:
+            inv.errln(
+                f"Exception occurred while executing '{verb}':\n{exc.java_class}: {exc.message}"
+            )
+            return 255
+        # "Component " + cn.toShortString() + " new state: " + enabledSettingToString(...).
+        new = self.component_enabled_setting(package, cls)
+        inv.outln(f"Component {{{package}/{cls}}} new state: {ENABLED_STATE_NAMES[new]}")
         return 0
 
     async def _cmd_resolve_activity(self, inv: Invocation, args: list[str]) -> int:

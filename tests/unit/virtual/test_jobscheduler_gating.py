@@ -298,10 +298,10 @@ def test_expedited_quota_runs_out_in_the_rare_bucket(bench):
     # RARE has 10 minutes of EJ time per 24 h; the EJ may run while it lasts.
     assert stop.params.stop_reason in (STOP_REASON_TIMEOUT, STOP_REASON_QUOTA)
     assert 9 * MINUTE <= stop.elapsed - start.elapsed <= 11 * MINUTE
-    b.schedule(JobInfo(43, ".SyncJobService", expedited=True))
-    job = b.dumped_job(43)
-    assert job.ready["expeditedQuotaApproved"] is False
-    assert job.ready["readyNotDozing"] is False
+    # With the EJ quota used up, schedule() refuses the next EJ (scheduleAsPackage: "Return
+    # failure early if expedited job quota used up"): nothing is registered, nothing runs.
+    assert b.schedule(JobInfo(43, ".SyncJobService", expedited=True)) == 0  # RESULT_FAILURE
+    assert not b.scheduled(43)
     b.wait_device_ms(10 * MINUTE)
     assert b.starts(43) == []
 
