@@ -44,11 +44,13 @@ from typing import TYPE_CHECKING
 from harness.virtual.fs import FIRST_APP_UID
 from harness.virtual.system.active_services_limits import ServiceTimeouts
 from harness.virtual.system.active_services_policy import (
+    ACTIVITY_VISIBILITY_GRACE_PERIOD,
     ALLOWLISTED_PACKAGE,
     BACKGROUND_SETTLE_MS,
     BOOT_COMPLETED,
     BOOT_TEMP_ALLOWLIST_MS,
     DENIED,
+    FG_TO_BG_FGS_GRACE_MS,
     FGS_BOOT_COMPLETED_ALLOWLIST,
     FGS_SHORT_SERVICE,
     FGS_TIME_LIMIT_MS,
@@ -516,6 +518,9 @@ class ActiveServices(SystemService, ServiceTimeouts):
             return PROC_STATE_TOP, None
         if self.has_foreground_service(pkg.name):
             return PROC_STATE_FGS, None
+        left = self.left_top.get(pkg.name)
+        if left is not None and now - left < FG_TO_BG_FGS_GRACE_MS:
+            return ACTIVITY_VISIBILITY_GRACE_PERIOD, None
         entry = self.fgs_allowlist.get(pkg.name)
         if entry is not None and entry.until_elapsed > now:
             return entry.code, entry.reason

@@ -46,6 +46,10 @@ FGS_BOOT_COMPLETED_ALLOWLIST = 0x8 | 0x10 | 0x200 | 0x100 | 0x400 | 0x40000000
 # ActivityManagerConstants.BACKGROUND_SETTLE_TIME: a uid stays "active" for a minute after it
 # leaves the foreground (UidRecord idle), which the Android 8 background-service limit reads.
 BACKGROUND_SETTLE_MS = 60_000
+# Android 12+: ActivityManagerConstants.mFgToBgFgsGraceDuration (DEFAULT_FG_TO_BG_FGS_GRACE_DURATION
+# 5 s): an app may still start a foreground service this long after its activity stopped being
+# visible (ActiveServices.shouldAllowFgsStartForegroundNoBindingCheckLocked, lastInvisibleTime).
+FG_TO_BG_FGS_GRACE_MS = 5_000
 # ActivityManagerConstants.mBootTimeTempAllowlistDuration (the Android 13 dump: 20000).
 BOOT_TEMP_ALLOWLIST_MS = 20_000
 
@@ -56,6 +60,7 @@ PROC_STATE_FGS = "PROC_STATE_FGS"
 SYSTEM_UID = "SYSTEM_UID"
 ALLOWLISTED_PACKAGE = "ALLOWLISTED_PACKAGE"
 BOOT_COMPLETED = "BOOT_COMPLETED"
+ACTIVITY_VISIBILITY_GRACE_PERIOD = "ACTIVITY_VISIBILITY_GRACE_PERIOD"
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,12 @@
 Other services extend ``am`` and ``dumpsys activity`` through :meth:`register_am_command` and
 :meth:`register_dump_section` (``am set-standby-bucket`` belongs to usage stats, ``dumpsys
 activity services`` to the services model), as ActivityManagerShellCommand forwards to them.
+
+Process deaths are kept as ApplicationExitInfo records (Android 11+, AppExitInfoTracker) for
+:meth:`ActivityManagerService.historical_process_exit_reasons`: newest first, at most
+``config_app_exit_info_history_list_size`` (16) per package, kept across reboots
+(``/data/system/procexitstore``) and dropped when the package is uninstalled. (A phone writes
+them at most every 30 min, APP_EXIT_INFO_PERSIST_INTERVAL; the model keeps every record.)
 """
 
 from __future__ import annotations
@@ -29,6 +35,22 @@ if TYPE_CHECKING:
 FLAG_INCLUDE_STOPPED_PACKAGES = 0x20
 FLAG_RECEIVER_FOREGROUND = 0x10000000
 SHELL_UID = 2000
+
+# ApplicationExitInfo.REASON_* (API 30; the last two API 34).
+REASON_UNKNOWN = 0
+REASON_EXIT_SELF = 1
+REASON_SIGNALED = 2
+REASON_LOW_MEMORY = 3
+REASON_CRASH = 4
+REASON_CRASH_NATIVE = 5
+REASON_ANR = 6
+REASON_PERMISSION_CHANGE = 8
+REASON_USER_REQUESTED = 10
+REASON_OTHER = 13
+REASON_PACKAGE_STATE_CHANGE = 15
+REASON_PACKAGE_UPDATED = 16
+# AppExitInfoTracker: mAppExitInfoHistoryListSize = config_app_exit_info_history_list_size.
+EXIT_INFO_HISTORY_LIST_SIZE = 16
 
 AmHandler = Callable[["Invocation", list[str]], Awaitable[int]]
 
@@ -141,6 +163,74 @@ class ProviderAccessError(Exception):
         super().__init__(f"{exception}: {message}")
 
 
+@dataclass(frozen=True)
+class ExitInfo:
+    """android.app.ApplicationExitInfo as getHistoricalProcessExitReasons returns it."""
+
+    package: str
+    process_name: str
+    pid: int
+    uid: int
+    reason: int
+    timestamp_wall_ms: int  # getTimestamp: System.currentTimeMillis() of the death
+    description: str | None = None
+
+
+@dataclass
+class ExitInfoState:
+    """AppExitInfoTracker's records per package, newest first (persisted)."""
+
+    records: dict[str, list[ExitInfo]] = field(default_factory=dict)
+
+
+def exit_reason_for(kill_reason: str, api_level: int) -> int:
+    """The ApplicationExitInfo reason of a kill the model makes with ``kill_reason``.
+
+    - force-stop (``from pid N``), ``pm clear`` and, before Android 14, package updates and
+      component changes go through forceStopPackageLocked: REASON_USER_REQUESTED;
+    - ``am kill`` / ``am kill-all`` (killBackgroundProcesses / killAllBackgroundProcesses):
+      REASON_USER_REQUESTED too, so WorkManager's ForceStopRunnable takes them for force-stops;
+    - Android 14: REASON_PACKAGE_UPDATED for updates and REASON_PACKAGE_STATE_CHANGE for
+      component changes without DONT_KILL_APP ("Prior to UPSIDE_DOWN_CAKE, REASON_USER_REQUESTED
+      was used", ApplicationExitInfo);
+    - a revoked runtime permission: REASON_PERMISSION_CHANGE; a crash or ANR: REASON_CRASH /
+      REASON_ANR; a process a signal killed (``kill -9`` as the app's uid, as the low-memory
+      killer's SIGKILL looks to AppExitInfoTracker without lmkd's report): REASON_SIGNALED;
+      anything else the system kills for its own reasons, killUid included (an
+      exact-alarm permission revoked; SUBREASON_KILL_UID "is set only when the reason is
+      REASON_OTHER"): REASON_OTHER.
+    """
+    if kill_reason.startswith("from pid") or kill_reason in (
+        "kill background",
+        "kill all background",
+        "clear data",
+    ):
+        return REASON_USER_REQUESTED
+    if kill_reason == "replace":
+        return REASON_PACKAGE_UPDATED if api_level >= 34 else REASON_USER_REQUESTED
+    if kill_reason == "pkg changed":
+        return REASON_PACKAGE_STATE_CHANGE if api_level >= 34 else REASON_USER_REQUESTED
+    if kill_reason.startswith("revoke "):
+        return REASON_PERMISSION_CHANGE
+    if kill_reason == "crash":
+        return REASON_CRASH
+    if kill_reason == "anr":
+        return REASON_ANR
+    if kill_reason.startswith("signal "):
+        return REASON_SIGNALED
+    return REASON_OTHER
+
+
+def exit_description(package: str, kill_reason: str) -> str | None:
+    """What getDescription says: forceStopPackageLocked kills with "stop PKG due to REASON";
+    a death the system did not cause has none."""
+    if kill_reason.startswith("from pid") or kill_reason == "clear data":
+        return f"stop {package} due to {kill_reason}"
+    if kill_reason.startswith("signal "):
+        return None
+    return kill_reason
+
+
 @dataclass
 class ProcessRecord:
     package: str
@@ -164,6 +254,7 @@ class ActivityManagerService(SystemService):
         self.top: tuple[str, str] | None = None
         self._am_commands: dict[str, AmHandler] = {}
         self._dump_sections: dict[str, AmHandler] = {}
+        self.exit_info = self.device.persistent("app_exit_info", ExitInfoState)
         self.device.process_providers.append(self._ps_entries)
 
     def start(self) -> None:
@@ -175,12 +266,15 @@ class ActivityManagerService(SystemService):
             "package_permission_revoked",
             lambda package, permission: self.kill(package, f"revoke {permission}"),
         )
+        bus.subscribe("package_removed", self._on_package_removed)
+        bus.subscribe("component_enabled_changed", self._on_component_changed)
         for name, fn in {
             "start": self._cmd_start,
             "start-activity": self._cmd_start,
             "force-stop": self._cmd_force_stop,
             "kill": self._cmd_kill,
             "kill-all": self._cmd_kill_all,
+            "crash": self._cmd_crash,
             "broadcast": self._cmd_broadcast,
             "get-current-user": self._cmd_current_user,
             "wait-for-broadcast-idle": self._cmd_broadcast_idle,
@@ -194,7 +288,7 @@ class ActivityManagerService(SystemService):
 
     def shutdown(self) -> None:
         for record in list(self.processes.values()):
-            self._destroy(record, "shutdown")
+            self._destroy(record, "shutdown", record_exit=False)
         if self._ps_entries in self.device.process_providers:
             self.device.process_providers.remove(self._ps_entries)
 
@@ -273,9 +367,29 @@ class ActivityManagerService(SystemService):
         self._destroy(rec, reason)
         return True
 
-    def _destroy(self, rec: ProcessRecord, reason: str) -> None:
+    def process_by_pid(self, pid: int) -> ProcessRecord | None:
+        return next((r for r in self.processes.values() if r.pid == pid and r.alive), None)
+
+    def process_signaled(self, pid: int, signal: int) -> bool:
+        """A fatal signal from outside ActivityManager (``kill``): appDiedLocked logs the death
+        and AppExitInfoTracker records REASON_SIGNALED with the signal as its status."""
+        rec = self.process_by_pid(pid)
+        if rec is None:
+            return False
+        self.device.log.log(
+            "I",
+            "ActivityManager",
+            f"Process {rec.package} (pid {rec.pid}) has died: cch+5 CEM",
+            pid=self.device.system_server_pid,
+        )
+        self._destroy(rec, f"signal {signal}")
+        return True
+
+    def _destroy(self, rec: ProcessRecord, reason: str, record_exit: bool = True) -> None:
         rec.alive = False
         self.processes.pop(rec.package, None)
+        if record_exit:
+            self._note_exit(rec, reason)
         if rec.app is not None:
             try:
                 rec.app.on_destroy(reason)
@@ -284,6 +398,46 @@ class ActivityManagerService(SystemService):
         self.system.bus.publish(
             "process_died", package=rec.package, pid=rec.pid, uid=rec.uid, reason=reason
         )
+
+    # ---------------------------------------------------------------- exit reasons
+    def _note_exit(self, rec: ProcessRecord, kill_reason: str) -> None:
+        """AppExitInfoTracker.noteAppKill (Android 11+); the system going down records nothing
+        here (the model's shutdown is not a kill of the app)."""
+        if self.api_level < 30:
+            return
+        info = ExitInfo(
+            package=rec.package,
+            process_name=rec.package,
+            pid=rec.pid,
+            uid=rec.uid,
+            reason=exit_reason_for(kill_reason, self.api_level),
+            timestamp_wall_ms=self.device.clock.wall_ms(),
+            description=exit_description(rec.package, kill_reason),
+        )
+        records = self.exit_info.records.setdefault(rec.package, [])
+        records.insert(0, info)
+        del records[EXIT_INFO_HISTORY_LIST_SIZE:]
+
+    def historical_process_exit_reasons(
+        self, package: str, pid: int = 0, max_num: int = 0
+    ) -> list[ExitInfo]:
+        """ActivityManager.getHistoricalProcessExitReasons (API 30): newest first; ``pid`` 0
+        and ``max_num`` 0 mean any process and every record kept."""
+        if self.api_level < 30:
+            return []
+        records = [r for r in self.exit_info.records.get(package, []) if not pid or r.pid == pid]
+        return records[:max_num] if max_num > 0 else records
+
+    def _on_package_removed(self, package: str, **_: object) -> None:
+        # AppExitInfoTracker.registerForPackageRemoval: a full uninstall drops the records.
+        self.exit_info.records.pop(package, None)
+
+    def _on_component_changed(self, package: str, dont_kill: bool = False, **_: object) -> None:
+        """ACTION_PACKAGE_CHANGED without EXTRA_DONT_KILL_APP kills the app's processes
+        (broadcastIntentLocked: forceStopPackageLocked(..., "pkg changed"); Android 14+:
+        killPackageProcessesLSP with REASON_PACKAGE_STATE_CHANGE)."""
+        if not dont_kill:
+            self.kill(package, "pkg changed")
 
     def force_stop(self, package: str) -> None:
         """``am force-stop``: kill, mark stopped; jobs, alarms and notifications go too."""
@@ -421,7 +575,9 @@ class ActivityManagerService(SystemService):
             if pkg.stopped and not intent.flags & FLAG_INCLUDE_STOPPED_PACKAGES:
                 continue
             for receiver in pkg.manifest.receivers:
-                if receiver.enabled is False:
+                # The component's enabled state: what the package manager has for it
+                # (setComponentEnabledSetting), else the manifest's android:enabled.
+                if not self.pm.is_component_enabled(pkg.name, receiver.name):
                     continue
                 if intent.component and receiver.name != intent.component.split("/", 1)[1]:
                     continue
@@ -519,6 +675,19 @@ class ActivityManagerService(SystemService):
         inv.outln(f"Broadcasting: {intent.describe()}")
         self.send_broadcast(intent, sender_uid=inv.uid if inv.uid else SHELL_UID)
         inv.outln("Broadcast completed: result=0")
+        return 0
+
+    async def _cmd_crash(self, inv: Invocation, args: list[str]) -> int:
+        """``am crash [--user U] PACKAGE|PID``: "Induce a VM crash in the specified package or
+        process" (crashApplicationWithType): the process dies with REASON_CRASH."""
+        targets = [a for a in _drop_user(args) if not a.startswith("-")]
+        for target in targets:
+            if target.isdigit():
+                rec = next((r for r in self.processes.values() if r.pid == int(target)), None)
+                if rec is not None:
+                    self.kill(rec.package, "crash")
+            else:
+                self.kill(target, "crash")
         return 0
 
     async def _cmd_current_user(self, inv: Invocation, args: list[str]) -> int:

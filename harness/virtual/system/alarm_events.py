@@ -285,6 +285,23 @@ class AlarmEvents:
                 am.kill(package, "schedule_exact_alarm revoked")
 
     def _send_permission_granted(self, pkg: InstalledPackage) -> None:
+        # AlarmManagerService.sendScheduleExactAlarmPermissionStateChangedBroadcast attaches a
+        # TEMPORARY_ALLOW_LIST_TYPE_FOREGROUND_SERVICE_ALLOWED allowlist to the broadcast's
+        # options; BroadcastQueue applies it (maybeScheduleTempAllowlistLocked) only to the uid
+        # of a receiver the broadcast is delivered to. An app without such a receiver gets none.
+        am = self.system.maybe_service(ActivityManagerService)
+        if am is None:
+            return
+        delivered = am.send_broadcast(
+            Intent(
+                action=ACTION_SCHEDULE_EXACT_ALARM_PERMISSION_STATE_CHANGED,
+                package=pkg.name,
+                flags=PERMISSION_BROADCAST_FLAGS,
+            ),
+            sender_uid=1000,
+        )
+        if not delivered:
+            return
         reason = (
             f"broadcast:1000:{ACTION_SCHEDULE_EXACT_ALARM_PERMISSION_STATE_CHANGED},reason:,"
             "reasonCode:SCHEDULE_EXACT_ALARM_PERMISSION_STATE_CHANGED"
@@ -298,16 +315,6 @@ class AlarmEvents:
                 pkg.name, BOOT_TIME_TEMP_ALLOWLIST_MS,
                 "SCHEDULE_EXACT_ALARM_PERMISSION_STATE_CHANGED", reason,
             )  # fmt: skip
-        am = self.system.maybe_service(ActivityManagerService)
-        if am is not None:
-            am.send_broadcast(
-                Intent(
-                    action=ACTION_SCHEDULE_EXACT_ALARM_PERMISSION_STATE_CHANGED,
-                    package=pkg.name,
-                    flags=PERMISSION_BROADCAST_FLAGS,
-                ),
-                sender_uid=1000,
-            )
 
     def _on_force_stopped(self, package: str, uid: int, **_: object) -> None:
         # ACTION_PACKAGE_RESTARTED: every alarm of the uid goes (not logged as a removal), and

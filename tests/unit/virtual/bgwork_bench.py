@@ -23,6 +23,7 @@ from harness.virtual.apps.base import AppModel, app_model
 from harness.virtual.device import VirtualDevice, VirtualDeviceConfig
 from harness.virtual.runner import DeviceLoop
 from harness.virtual.system.active_services import ActiveServices
+from harness.virtual.system.active_services_policy import FG_TO_BG_FGS_GRACE_MS
 from harness.virtual.system.activity import ActivityManagerService, Intent
 from harness.virtual.system.alarm import AlarmManagerService, AlarmSpec
 from harness.virtual.system.job_info import JavaException
@@ -250,8 +251,12 @@ class Bench:
     def launch(self) -> None:
         self.out(f"am start -n {PKG}/.MainActivity")
 
-    def home(self) -> None:
+    def home(self, settle: bool = True) -> None:
+        """Press HOME; with ``settle``, also wait out the 5 s in which Android 12+ still lets
+        an app that just left the screen start a foreground service."""
         self.run(lambda: self.dev.system.service(ActivityManagerService).go_home())  # type: ignore[union-attr]
+        if settle:
+            self.wait_device_ms(FG_TO_BG_FGS_GRACE_MS)
 
     def unplug(self) -> None:
         self.out("cmd battery unplug")

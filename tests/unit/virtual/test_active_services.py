@@ -14,7 +14,10 @@ from harness.virtual.system.active_services_policy import (
     MissingForegroundServiceTypeException,
 )
 from harness.virtual.system.alarm import AlarmSpec
-from harness.virtual.system.alarm_policy import ELAPSED_REALTIME_WAKEUP
+from harness.virtual.system.alarm_policy import (
+    ACTION_SCHEDULE_EXACT_ALARM_PERMISSION_STATE_CHANGED,
+    ELAPSED_REALTIME_WAKEUP,
+)
 from harness.virtual.system.job_info import (
     IllegalArgumentException,
     IllegalStateException,
@@ -28,9 +31,11 @@ from tests.unit.virtual.bgwork_bench import (
     SYNC,
     Bench,
     bench_factory,
+    manifest,
 )
 
 EXACT_PERMS = (*DEFAULT_PERMISSIONS, "USE_EXACT_ALARM")
+EXACT_PERMISSION = (*DEFAULT_PERMISSIONS, "SCHEDULE_EXACT_ALARM")
 DATA_SYNC = 0x1
 SHORT = 0x800
 
@@ -127,6 +132,44 @@ def test_exact_alarm_lets_the_receiver_start_a_foreground_service(bench):
                               action="LATE"))  # fmt: skip
     b.wait_until(lambda: b.of("receive", "LATE"), timeout_s=20)
     assert isinstance(b.results[-1], ForegroundServiceStartNotAllowedException)
+
+
+def test_app_that_just_left_the_screen_may_still_start_one_for_five_seconds(bench):
+    b = bench(api_level=34, rate=1.0)
+    b.service_actions[SYNC] = go_foreground()
+    b.home(settle=False)
+    assert start_fgs(b) == f"{PKG}/.SyncService"
+    [svc] = b.services_dump().find(PKG)
+    assert svc.allow_start_foreground == "ACTIVITY_VISIBILITY_GRACE_PERIOD"
+
+
+def _with_permission_receiver(xml: str) -> str:
+    receiver = (
+        '<receiver android:name=".PermissionReceiver" android:exported="false"><intent-filter>'
+        f'<action android:name="{ACTION_SCHEDULE_EXACT_ALARM_PERMISSION_STATE_CHANGED}"/>'
+        "</intent-filter></receiver>"
+    )
+    return xml.replace("</application>", receiver + "</application>")
+
+
+@pytest.mark.parametrize("has_receiver", [False, True])
+def test_exact_alarm_grant_allows_a_start_only_to_an_app_that_receives_its_broadcast(
+        bench, has_receiver):
+    b = bench(api_level=34, permissions=EXACT_PERMISSION)
+    if has_receiver:
+        b.install(_with_permission_receiver(manifest(34, EXACT_PERMISSION)))
+        b.launch()
+    b.service_actions[SYNC] = go_foreground()
+    b.home()
+    b.out(f"cmd appops set {PKG} SCHEDULE_EXACT_ALARM allow")
+    result = start_fgs(b)
+    if has_receiver:
+        # The broadcast's options carry a 20 s FGS-allowed allowlist for the receiving uid.
+        assert result == f"{PKG}/.SyncService"
+        [svc] = b.services_dump().find(PKG)
+        assert svc.allow_start_foreground == "SCHEDULE_EXACT_ALARM_PERMISSION_STATE_CHANGED"
+    else:
+        assert isinstance(result, ForegroundServiceStartNotAllowedException)
 
 
 def test_power_save_allowlist_exempts_background_starts(bench):

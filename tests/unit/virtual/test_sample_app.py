@@ -67,7 +67,8 @@ def test_unknown_and_unregistered_methods(bench, monkeypatch):
     b = bench()
     unknown = b.call("no_such_method")
     assert unknown["ok"] is False and unknown["error"] == "unknown_method"
-    # A contract method nobody registered (issue 5's alarms) answers the same.
+    # A contract method nobody registered answers the same.
+    monkeypatch.delitem(methods._METHODS, "schedule_alarm")
     assert b.call("schedule_alarm", name="x", delay_ms=1)["error"] == "unknown_method"
     # ... until a module registers it.
     monkeypatch.setitem(methods._METHODS, "cancel_alarm",
@@ -300,13 +301,10 @@ def test_due_unconstrained_work_runs_at_once_and_its_job_goes(bench):
     assert f"Worker result SUCCESS for Work [ id={work_id}, tags={{ " in log
 
 
-def test_workmanager_initializes_on_demand(bench):
+def test_workmanager_initializes_with_the_process(bench):
     b = bench()
-    # ping and state do not touch WorkManager: it has no database yet.
-    _, _err, rc = b.sh(f"run-as {PKG} ls no_backup/androidx.work.workdb")
-    assert rc != 0
-    assert not b.run(lambda: b.am.app_of(PKG).work_manager_running)
-    b.ok("cancel_work", name="nothing")  # WorkManager.getInstance
+    # SampleApp.onCreate calls WorkManager.getInstance: the process that ping started has
+    # WorkManager and its database already.
     assert b.run(lambda: b.am.app_of(PKG).work_manager_running)
     assert b.out(f"run-as {PKG} ls no_backup/androidx.work.workdb").strip()
 

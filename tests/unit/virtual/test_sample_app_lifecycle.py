@@ -12,6 +12,7 @@ from harness.virtual.runner import DeviceLoop
 from tests.unit.virtual.sample_app_bench import MINUTE, PKG, SampleBench, bench_factory
 
 ENQUEUED, RUNNING, SUCCEEDED = 0, 1, 2
+RESCHEDULE = "androidx.work.impl.background.systemalarm.RescheduleReceiver"
 JOB_SERVICE = "dev.harness.sample.SampleJobService"
 
 
@@ -142,6 +143,35 @@ def test_reset_cancels_everything_and_counts_per_kind(bench):
                              "inprocess": 0}
 
 
+
+def test_reset_prunes_finished_work_so_a_new_process_leaves_work_to_jobscheduler(bench):
+    b = bench(rate=100, api_level=34)
+    done = b.ok("enqueue_work", name="done")["work_id"]
+    b.wait_event("finished", "done")
+    b.wait_until(lambda: b.work(done)["state"] == SUCCEEDED, what="work done")
+    # Its job ended before WorkManager cancelled it, so its SystemIdInfo row stays behind.
+    assert [r["work_spec_id"] for r in b.wm_rows("SELECT work_spec_id FROM SystemIdInfo")] \
+        == [done]
+    b.ok("reset")
+    assert b.wm_rows("SELECT id FROM workspec") == []
+    assert b.wm_rows("SELECT * FROM SystemIdInfo") == []
+    # Deep Doze, then work whose process dies: only JobScheduler may run it, and it may not
+    # until a maintenance window. A leftover row would make the new process reconcile and
+    # run the work in-process.
+    b.unplug()
+    b.out("input keyevent KEYCODE_SLEEP")
+    b.out("cmd deviceidle force-idle deep")
+    b.ok("enqueue_work", name="later", delay_ms=2_000)
+    pid = b.pid()
+    b.out(f"run-as {PKG} kill -9 {pid}")
+    b.ok("ping")
+    assert b.pid() not in (None, pid)
+    b.wait_device_ms(10 * MINUTE)
+    assert not b.events(event="started", name="later")
+    b.out("cmd deviceidle step deep")  # IDLE -> IDLE_MAINTENANCE
+    b.wait_event("started", "later")
+
+
 # ---------------------------------------------------------------------------- reboots
 def test_reboot_reschedules_work_after_boot_completed(bench):
     b = bench()
@@ -184,9 +214,9 @@ def test_work_stays_running_in_the_database_until_workmanager_starts(bench):
     # every job of the app.
     assert b.work(work_id)["state"] == RUNNING
     assert b.jobs() == []
-    b.ok("ping")  # the app runs again, but nothing asked for WorkManager yet
-    assert b.jobs() == [] and b.work(work_id)["state"] == RUNNING
-    b.ok("cancel_work", name="unrelated")  # WorkManager.getInstance: ForceStopRunnable
+    # The app runs again: SampleApp.onCreate initializes WorkManager, whose ForceStopRunnable
+    # puts the work back to ENQUEUED and reschedules it.
+    b.ok("ping")
     row = b.work(work_id)
     assert row["state"] in (ENQUEUED, RUNNING) and row["stop_reason"] in (-512, -256)
     b.wait_until(lambda: b.wm_jobs(work_id), what="rescheduled after the force-stop")
@@ -201,22 +231,24 @@ def test_a_force_stopped_app_gets_no_boot_completed(bench):
     b.reboot()
     # Stopped packages get no BOOT_COMPLETED: no process, no WorkManager, no job.
     assert b.pid() is None and b.wm_jobs() == []
-    b.ok("ping")
+    b.ok("ping")  # the next process initializes WorkManager, which schedules the work again
     assert [e.event for e in b.events(since=before)] == ["process_start"]
-    assert b.wm_jobs() == []
-    b.ok("cancel_work", name="unrelated")
     b.wait_until(lambda: b.wm_jobs(work_id), what="the job after WorkManager started")
 
 
-def test_reboot_without_unfinished_work_leaves_workmanager_alone(bench):
+def test_reboot_without_unfinished_work_leaves_reschedule_receiver_disabled(bench):
     b = bench()
     b.ok("enqueue_work", name="done")
     b.wait_event("finished", "done")
     b.wait_until(lambda: not b.wm_jobs(), what="no jobs")
+    # WorkManager's UnfinishedWorkListener turns RescheduleReceiver off with the last work.
+    b.wait_until(lambda: not b.run(lambda: b.pm.is_component_enabled(PKG, RESCHEDULE)),
+                 what="RescheduleReceiver disabled")
     b.reboot()
     b.wait_event("boot_completed", timeout_s=10)
-    # RescheduleReceiver is disabled without unfinished work: WorkManager stays asleep.
-    assert not b.run(lambda: b.am.app_of(PKG).work_manager_running)
+    # BootReceiver started the process (and with it WorkManager); RescheduleReceiver got nothing.
+    assert not b.run(lambda: b.pm.is_component_enabled(PKG, RESCHEDULE))
+    assert b.run(lambda: b.am.app_of(PKG).work_manager_running)
 
 
 # ---------------------------------------------------------------------------- diagnostics

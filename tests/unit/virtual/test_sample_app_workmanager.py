@@ -11,7 +11,6 @@ from harness.virtual.apps.sample.wm import jobs as wm_jobs
 from harness.virtual.apps.sample.wm.jobs import convert
 from harness.virtual.apps.sample.wm.spec import WorkSpec
 from harness.virtual.runner import DeviceLoop
-from harness.virtual.system.jobscheduler import JobSchedulerService
 from tests.unit.virtual.sample_app_bench import MINUTE, PKG, SampleBench, bench_factory
 
 ENQUEUED, RUNNING, SUCCEEDED, FAILED, BLOCKED, CANCELLED = range(6)
@@ -364,18 +363,22 @@ def test_expedited_work_gets_an_expedited_job(bench):
     b.ok("cancel_work", id=work_id)
 
 
-def test_out_of_quota_falls_back_or_drops(bench, monkeypatch):
-    b = bench()
-    refused: list[int] = []
-    original = JobSchedulerService.schedule
+def _spend_expedited_quota(b: SampleBench) -> None:
+    """Run the app's own expedited jobs on battery until JobScheduler refuses one: the EJ quota
+    (QuotaController, 30 min a day in the active bucket) is spent only off the charger."""
+    b.unplug()
+    for i in range(40):
+        result = b.call("schedule_job", job_id=1001, name=f"ej-{i}", expedited=True,
+                        behavior={"duration_ms": 2 * MINUTE})
+        if result.get("scheduled") != "RESULT_SUCCESS":
+            return
+        b.wait_event("finished", f"ej-{i}", timeout_s=30)
+    raise AssertionError("JobScheduler never refused an expedited job")
 
-    def schedule(self, package, job):  # type: ignore[no-untyped-def]
-        if package == PKG and job.expedited:
-            refused.append(job.job_id)
-            return 0  # RESULT_FAILURE: no expedited job quota left
-        return original(self, package, job)
 
-    monkeypatch.setattr(JobSchedulerService, "schedule", schedule)
+def test_out_of_quota_falls_back_or_drops(bench):
+    b = bench(rate=5000, api_level=34)
+    _spend_expedited_quota(b)
     fallback = b.ok("enqueue_work", name="fb", expedited=True, delay_ms=0,
                     constraints={"network": "connected"},
                     behavior={"duration_ms": 30 * MINUTE})["work_id"]
@@ -383,7 +386,6 @@ def test_out_of_quota_falls_back_or_drops(bench, monkeypatch):
     assert not job.expedited and job.important_while_foreground
     dropped = b.ok("enqueue_work", name="dr", expedited=True, out_of_quota="drop",
                    behavior={"duration_ms": 30 * MINUTE})["work_id"]
-    assert len(refused) == 2
     assert b.wm_jobs(dropped) == []  # no job; the database still holds the work
     assert b.work(dropped)["state"] in (ENQUEUED, RUNNING)
     assert "Unable to schedule work ID" in b.out("logcat -d -s WM-SystemJobScheduler")

@@ -1,8 +1,8 @@
 """The sample app (``dev.harness.sample``) on the virtual device: one instance per process.
 
 What lives in the process lives here and dies with it: the open databases, WorkManager (made
-on demand, as the app's Configuration.Provider makes it), timers of running work, in-process
-tasks. What the app persists is in its data directory: the event log and WorkManager's database.
+in onCreate from the app's Configuration.Provider), timers of running work, in-process tasks.
+What the app persists is in its data directory: the event log and WorkManager's database.
 
 Components, as the merged manifest declares them: the control provider (contract methods through
 :mod:`~harness.virtual.apps.sample.methods`), BootReceiver, SampleJobService, and WorkManager's
@@ -25,7 +25,7 @@ from harness.virtual.apps.sample.wm.diagnostics import ACTION as DIAGNOSTICS_ACT
 from harness.virtual.apps.sample.wm.diagnostics import RECEIVER as DIAGNOSTICS_RECEIVER
 from harness.virtual.apps.sample.wm.diagnostics import request_diagnostics
 from harness.virtual.apps.sample.wm.jobs import SYSTEM_JOB_SERVICE
-from harness.virtual.apps.sample.wm.manager import WorkManager, has_unfinished_work
+from harness.virtual.apps.sample.wm.manager import RESCHEDULE_RECEIVER, WorkManager
 from harness.virtual.apps.sample.wm.systemjob import SystemJobService
 
 if TYPE_CHECKING:
@@ -37,13 +37,18 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 BOOT_COMPLETED = "android.intent.action.BOOT_COMPLETED"
+# RescheduleReceiver's intent filter (work-runtime's manifest).
+RESCHEDULE_ACTIONS = (
+    BOOT_COMPLETED,
+    "android.intent.action.TIME_SET",
+    "android.intent.action.TIMEZONE_CHANGED",
+)
 # SampleApp.workManagerConfiguration: setJobSchedulerJobIdRange(-1, 999).
 WORKMANAGER_JOB_ID_RANGE = (c.WORKMANAGER_JOB_ID_MIN, c.WORKMANAGER_JOB_ID_MAX)
 PRIVILEGED_UIDS = (0, 1000, 2000)  # root, system and the shell hold DUMP
-# SampleApp.onCreate does not call WorkManager.getInstance: WorkManager (and its
-# ForceStopRunnable) starts with the first call that needs it, not with the process. Set this
-# when the app's onCreate starts initializing WorkManager.
-WORKMANAGER_AT_PROCESS_START = False
+# SampleApp.onCreate calls WorkManager.getInstance, so WorkManager (and its ForceStopRunnable,
+# which reschedules work after a reboot or a force-stop) starts with every process.
+WORKMANAGER_AT_PROCESS_START = True
 
 # Components of other kinds of work: class name -> handler with any of on_receive(app, intent),
 # on_start_service(app, intent), on_stop_service(app, reason), on_service_timeout(app, type).
@@ -126,13 +131,13 @@ class SampleAppModel(AppModel):
             counts = methods.on_boot(self)
             self.record("app", "boot_completed",
                         detail={f"reregistered_{k}": v for k, v in counts.items()})
-            # WorkManager's RescheduleReceiver receives the same broadcast while WorkManager
-            # keeps it enabled (see has_unfinished_work): it initializes WorkManager, whose
-            # ForceStopRunnable reschedules the work that lost its jobs with the reboot.
-            enabled = (self._wm.store.has_unfinished() if self._wm is not None
-                       else has_unfinished_work(self))
-            if enabled:
-                self.work_manager()
+        elif receiver == RESCHEDULE_RECEIVER and intent.action in RESCHEDULE_ACTIONS:
+            # RescheduleReceiver.onReceive: WorkManagerImpl.getInstance, then goAsync until
+            # ForceStopRunnable has run (setReschedulePendingResult only finishes the result).
+            # It is disabled in the manifest and reaches the app only while WorkManager keeps it
+            # enabled (unfinished work exists): its broadcast starts the process, and WorkManager
+            # with it, whose ForceStopRunnable schedules the work that lost its jobs.
+            self.work_manager()
         elif receiver == DIAGNOSTICS_RECEIVER and intent.action == DIAGNOSTICS_ACTION:
             request_diagnostics(self.work_manager())
         elif receiver in _COMPONENTS and hasattr(_COMPONENTS[receiver], "on_receive"):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sqlite3
 import stat as st
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -40,6 +40,8 @@ class HostDatabase:
         self.api_level = api_level
         self.host = host_file(device, path)
         self.conn: sqlite3.Connection | None = None
+        # Called after each commit: what Room's InvalidationTracker tells observers (flows).
+        self.commit_listeners: list[Callable[[], None]] = []
 
     @property
     def exists(self) -> bool:
@@ -83,6 +85,8 @@ class HostDatabase:
             raise
         conn.execute("COMMIT")
         self.sync_nodes()
+        for listener in list(self.commit_listeners):
+            listener()
 
     def sync_nodes(self) -> None:
         """File nodes for the host files that exist now, none for those that do not."""

@@ -154,5 +154,11 @@ def cancel_work(app: SampleAppModel, args: Args) -> dict[str, Any]:
 
 @register_reset("work")
 def cancel_all_work(app: SampleAppModel) -> int:
-    """WorkControl.cancelAll: ``cancel_work`` with ``all``."""
-    return int(cancel_work(app, Args({"all": True}))["cancelled"])
+    """WorkControl.cancelAll: ``cancel_work`` with ``all``, then ``pruneWork``: finished
+    work leaves SystemIdInfo rows behind when its job ended before WorkManager cancelled it
+    (SystemJobScheduler.cancel removes them only with a pending job), and any such row makes
+    the next process start reconcile and hand every enqueued work to the in-process scheduler,
+    Doze or not."""
+    cancelled = int(cancel_work(app, Args({"all": True}))["cancelled"])
+    wm_cancel.prune_work(app.work_manager())
+    return cancelled

@@ -5,7 +5,8 @@ It records ``started`` (its input without the app's own keys, the run attempt), 
 behavior says (``retries_before_success: N`` retries N times, then succeeds). Its output is its
 input (without the app's keys) merged with ``behavior.output``, objects and lists as JSON text;
 in a chain WorkManager hands it to the next step. When WorkManager stops it during its work it
-records ``stopped`` with the stop reason (API 31+; ``unknown``, -512, before).
+records ``stopped`` with the stop reason (API 31+; ``unknown``, -512, before). With a
+``foreground`` spec it becomes a long-running worker first (:mod:`.foreground_work`).
 """
 
 from __future__ import annotations
@@ -94,6 +95,7 @@ class SampleWorker:
         self.timer: Any = None
         self.name = ""
         self.behavior = Behavior()
+        self.foreground = False
 
     def start(self, ctx: WorkerContext) -> None:
         self.ctx = ctx
@@ -105,8 +107,13 @@ class SampleWorker:
             input=user_keys(ctx.input),
             kind=ctx.input.get(KEY_KIND),
         ))
-        # A `foreground` spec makes the worker call setForeground: that needs the foreground
-        # service model, which this package does not have; the worker goes on unpromoted.
+        # A `foreground` spec makes this a long-running worker (setForeground); refused, it goes
+        # on unpromoted.
+        spec = ctx.input.get(KEY_FOREGROUND)
+        if spec is not None:
+            from harness.virtual.apps.sample.foreground_work import go_foreground
+
+            self.foreground = go_foreground(ctx, self.name, loads_object(spec))
         if self.behavior.duration_ms > 0:
             self.timer = ctx.later(self.behavior.duration_ms, "SampleWorker.delay", self._done)
         else:
@@ -125,11 +132,15 @@ class SampleWorker:
             stop_reason=stop_reason_name(code),
             stop_reason_code=code,
         ))
+        if self.foreground:
+            self._foreground_stopped("work_stopped")
 
     def _done(self) -> None:
         ctx = self.ctx
         assert ctx is not None
         self.timer = None
+        if self.foreground:
+            self._foreground_stopped("work_finished")
         outcome = self.behavior.outcome(ctx.run_attempt_count)
         if outcome == RETRY:
             self._record("retry", json_of(work_id=ctx.work_id, run_attempt=ctx.run_attempt_count))
@@ -143,6 +154,18 @@ class SampleWorker:
                 output[key] = dumps(value) if isinstance(value, dict | list) else value
             self._record("finished", json_of(work_id=ctx.work_id, output=output))
             ctx.finish(Result(SUCCESS, output))
+
+    def get_foreground_info(self, ctx: WorkerContext) -> Any:
+        """getForegroundInfo: what WorkManager shows for expedited work below API 31."""
+        from harness.virtual.apps.sample.foreground_work import foreground_info
+
+        return foreground_info(self.app, str(ctx.input.get(KEY_NAME) or ""),
+                               loads_object(ctx.input.get(KEY_FOREGROUND)))
+
+    def _foreground_stopped(self, reason: str) -> None:
+        assert self.ctx is not None
+        self.app.record("service", "fgs_stopped", self.name,
+                        {"reason": reason, "work_id": self.ctx.work_id})
 
     def _record(self, event: str, detail: dict[str, Any]) -> None:
         self.app.record("workmanager", event, self.name, detail)

@@ -3,7 +3,8 @@
 Cancelling marks the work and everything depending on it CANCELLED (finished work excepted;
 ``stop_reason`` CANCELLED_BY_APP when it was running), stops a running worker with
 STOP_REASON_CANCELLED_BY_APP, cancels it in every scheduler (its JobScheduler job goes), and
-then schedules what is left (``cancelAllWork`` records its time instead).
+then schedules what is left (``cancelAllWork`` records its time instead). PruneWorkRunnable
+(``pruneWork``) deletes finished work at once, without the day's retention.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from harness.virtual.apps.sample.wm.schema import (
+    COMPLETED_STATES,
     FAILED,
     LAST_CANCEL_ALL_TIME,
     STOP_REASON_CANCELLED_BY_APP,
@@ -64,3 +66,14 @@ def cancel_all(wm: WorkManager) -> None:
             _cancel(wm, work_id)
         # "No need to call reschedule pending workers here as we just cancelled everything."
         wm.store.set_preference(LAST_CANCEL_ALL_TIME, wm.now())
+
+
+def prune_work(wm: WorkManager) -> None:
+    """PruneWorkRunnable: WorkSpecDao.pruneFinishedWorkWithZeroDependentsIgnoringKeepForAtLeast.
+    The foreign keys' CASCADE deletes the work's tags, names, progress and SystemIdInfo."""
+    with wm.db.transaction() as conn:
+        conn.execute(
+            f"DELETE FROM workspec WHERE state IN {COMPLETED_STATES} AND "
+            "(SELECT COUNT(*)=0 FROM dependency WHERE prerequisite_id=id AND work_spec_id NOT IN "
+            f"(SELECT id FROM workspec WHERE state IN {COMPLETED_STATES}))"
+        )

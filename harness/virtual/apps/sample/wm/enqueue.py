@@ -68,8 +68,9 @@ def enqueue(wm: WorkManager, steps: list[list[WorkRequest]], name: str | None = 
                                               policy if index == 0 else KEEP)
             prerequisites = [r.id for r in work]
     if needs_scheduling:
-        # PackageManagerHelper.setComponentEnabled(RescheduleReceiver, true): the model reads
-        # that state from the database (manager.has_unfinished_work).
+        # EnqueueRunnable: "Enable RescheduleReceiver, only when there are Worker's that need
+        # scheduling." (PackageManagerHelper.setComponentEnabled(RescheduleReceiver, true)).
+        wm.set_reschedule_receiver_enabled(True)
         wm.schedule()
 
 

@@ -1,12 +1,13 @@
 """WorkManagerImpl in the app process: its database, schedulers, processor and start-up.
 
 The sample app removes WorkManager's initializer and implements Configuration.Provider, so
-WorkManager initializes on demand, at the first ``WorkManager.getInstance`` of the process (a
-control call that touches work, SystemJobService starting a job, RescheduleReceiver,
-DiagnosticsReceiver), not at process start. Initialization opens the database (Room, WAL,
-pruning old finished work), creates the schedulers (SystemJobScheduler, then GreedyScheduler),
-registers the rescheduling after every execution (Schedulers.registerRescheduling) and runs
-ForceStopRunnable first on the serial task executor:
+WorkManager initializes at the first ``WorkManager.getInstance`` of the process; SampleApp calls
+it in Application.onCreate (see ``WORKMANAGER_AT_PROCESS_START``). Initialization opens the
+database (Room, WAL, pruning old finished work), creates the schedulers (SystemJobScheduler,
+then GreedyScheduler), registers the rescheduling after every execution
+(Schedulers.registerRescheduling), starts the UnfinishedWorkListener (RescheduleReceiver enabled
+exactly while unfinished work exists) and runs ForceStopRunnable first on the serial task
+executor:
 
 - ``cleanUp``: jobs out of sync are reconciled (after a reboot or a force-stop JobScheduler has
   none of WorkManager's jobs, so all known work is marked unscheduled), RUNNING work (its
@@ -21,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from harness.virtual.apps.sample.hostdb import HostDatabase, host_file
+from harness.virtual.apps.sample.hostdb import HostDatabase
 from harness.virtual.apps.sample.wm import schema
 from harness.virtual.apps.sample.wm.greedy import GreedyScheduler
 from harness.virtual.apps.sample.wm.jobs import SystemJobScheduler
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
     from harness.virtual.apps.sample.app import SampleAppModel
 
 REASON_USER_REQUESTED = 10  # ApplicationExitInfo.REASON_USER_REQUESTED (a force-stop)
+RESCHEDULE_RECEIVER = "androidx.work.impl.background.systemalarm.RescheduleReceiver"
 
 
 class WorkManager:
@@ -65,10 +67,14 @@ class WorkManager:
         self.trackers = Trackers(app.system, self.greedy.constraints_changed)
         self.processor.add_listener(self._reschedule_after)
         self.closed = False
+        self._unfinished_check_posted = False
 
     def start(self) -> None:
         """WorkManagerImpl's constructor queues ForceStopRunnable first on the serial task
-        executor, so it runs before any operation the first caller asks for."""
+        executor, so it runs before any operation the first caller asks for; the
+        UnfinishedWorkListener starts collecting the database's unfinished-work flow."""
+        self.db.commit_listeners.append(self._on_commit)
+        self._post_unfinished_check()
         self.force_stop_runnable()
 
     # ------------------------------------------------------------------ plumbing
@@ -90,7 +96,47 @@ class WorkManager:
         """The process died: its trackers and database connection go with it."""
         self.closed = True
         self.trackers.close()
+        if self._on_commit in self.db.commit_listeners:
+            self.db.commit_listeners.remove(self._on_commit)
         self.db.close()
+
+    # ------------------------------------------------------------------ RescheduleReceiver
+    def set_reschedule_receiver_enabled(self, enabled: bool) -> None:
+        """PackageManagerHelper.setComponentEnabled(RescheduleReceiver, enabled): ENABLED or
+        DISABLED with DONT_KILL_APP, skipped when the component is already in that state."""
+        from harness.virtual.system.packages import (
+            COMPONENT_ENABLED_STATE_DISABLED,
+            COMPONENT_ENABLED_STATE_ENABLED,
+            DONT_KILL_APP,
+            PackageManagerService,
+        )
+
+        pm = self.app.system.maybe_service(PackageManagerService)
+        package = self.app.package.name
+        if pm is None or pm.is_component_enabled(package, RESCHEDULE_RECEIVER) == enabled:
+            return
+        state = COMPONENT_ENABLED_STATE_ENABLED if enabled else COMPONENT_ENABLED_STATE_DISABLED
+        pm.set_component_enabled(
+            package, RESCHEDULE_RECEIVER, state, DONT_KILL_APP, caller_uid=self.app.package.uid
+        )
+
+    def _on_commit(self) -> None:
+        # WorkSpecDao.hasUnfinishedWorkFlow re-queries after each invalidation.
+        self._post_unfinished_check()
+
+    def _post_unfinished_check(self) -> None:
+        """UnfinishedWorkListener: collect hasUnfinishedWorkFlow (conflated, distinct) on a
+        coroutine and enable RescheduleReceiver exactly while unfinished work exists."""
+        if self._unfinished_check_posted:
+            return
+        self._unfinished_check_posted = True
+
+        def check() -> None:
+            self._unfinished_check_posted = False
+            if not self.closed:
+                self.set_reschedule_receiver_enabled(self.store.has_unfinished())
+
+        self.post("UnfinishedWorkListener", check)
 
     # ------------------------------------------------------------------ Schedulers
     def schedule(self) -> None:
@@ -168,27 +214,3 @@ class WorkManager:
                    and getattr(info, "timestamp_wall_ms", 0) >= since
                    for info in reasons(self.app.package.name))
 
-
-def has_unfinished_work(app: SampleAppModel) -> bool:
-    """Whether RescheduleReceiver is enabled: WorkManager's UnfinishedWorkListener enables it
-    exactly while the database holds unfinished work (and EnqueueRunnable when it enqueues).
-    Read without initializing WorkManager, as the stand-in for the component's enabled state,
-    which the package manager keeps. A process that has no WorkManager has closed the database,
-    so the main file holds everything (a closing connection checkpoints its WAL)."""
-    import sqlite3
-
-    path = f"{app.package.data_dir}/{schema.DATABASE}"
-    if not app.device.fs.exists(path):
-        return False
-    try:
-        conn = sqlite3.connect(f"file:{host_file(app.device, path)}?mode=ro&immutable=1",
-                               uri=True)
-        try:
-            row = conn.execute(
-                f"SELECT COUNT(*) > 0 FROM workspec WHERE state NOT IN {schema.COMPLETED_STATES}"
-            ).fetchone()
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        return False
-    return bool(row and row[0])

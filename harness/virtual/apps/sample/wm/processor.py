@@ -143,6 +143,12 @@ class Run:
         ctx = WorkerContext(self, spec.id, merged, store.tags(spec.id), spec.run_attempt_count,
                             spec.generation, spec.expedited)
         self.worker = factory(wm.app)
+        if spec.expedited and wm.app.device.api_level < 31:
+            # workForeground: below API 31 expedited work runs in a foreground service.
+            from harness.virtual.apps.sample.foreground_work import run_expedited_in_foreground
+
+            if not run_expedited_in_foreground(wm, ctx, self.worker):
+                return self.finished(Result(FAILURE))
         self.worker.start(ctx)
 
     def finished(self, result: Result) -> None:
@@ -261,6 +267,7 @@ class Processor:
         self.runs: dict[str, Run] = {}
         self.cancelled: set[str] = set()
         self.listeners: list[Listener] = []
+        self.foreground: set[str] = set()  # mForegroundWorkMap (see foreground_work)
 
     def add_listener(self, listener: Listener) -> None:
         if listener not in self.listeners:
@@ -286,6 +293,8 @@ class Processor:
 
     def stop_work(self, work_id: str, token: str, reason: int = STOP_REASON_UNKNOWN) -> bool:
         """Processor.stopWork: only a token of the run stops it."""
+        if work_id in self.foreground:
+            return False  # "Ignored stopWork. WorkerWrapper <id> is in foreground"
         run = self.runs.get(work_id)
         if run is None or token not in run.tokens:
             return False

@@ -87,10 +87,8 @@ class Trackers:
         self.active.clear()
         if self._battery is not None:
             self._battery.remove_listener(self._on_battery)
-        unsubscribe = getattr(self.system.bus, "unsubscribe", None)
-        if callable(unsubscribe):
-            unsubscribe("storage_changed", self._on_storage)
-            unsubscribe("network_changed", self._on_network)
+        self.system.bus.unsubscribe("storage_changed", self._on_storage)
+        self.system.bus.unsubscribe("network_changed", self._on_network)
 
     def track(self, constraints: list[Constraints]) -> None:
         """The trackers the tracked work needs listen; a newly started one reads the state."""

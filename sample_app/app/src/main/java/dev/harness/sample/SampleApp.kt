@@ -8,6 +8,7 @@ import android.os.Build
 import android.os.Process
 import android.util.Log
 import androidx.work.Configuration
+import androidx.work.WorkManager
 import org.json.JSONObject
 
 /**
@@ -32,6 +33,10 @@ class SampleApp : Application(), Configuration.Provider {
         super.onCreate()
         Notifications.ensureChannel(this)
         EventLog.record(this, Contract.SOURCE_APP, Contract.EVENT_PROCESS_START, "", startDetail())
+        // Initialize WorkManager with every process, not at its first use: its initialization
+        // runs ForceStopRunnable, which reschedules work whose jobs a reboot or a force-stop
+        // took, so work resumes whenever the app runs, whatever started its process.
+        WorkManager.getInstance(this)
     }
 
     /**

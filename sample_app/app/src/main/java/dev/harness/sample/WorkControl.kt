@@ -265,6 +265,10 @@ class WorkControl(private val context: Context) {
     /** For `reset`: cancels all work and returns how many requests were unfinished. */
     fun cancelAll(): Int {
         val result = cancelWork(Args(JSONObject().put("all", true)))
+        // Finished work can leave SystemIdInfo rows behind (SystemJobScheduler.cancel drops
+        // them only while a job is pending); one such row makes the next process start
+        // reconcile and hand all enqueued work to the in-process scheduler, Doze or not.
+        await(workManager.pruneWork())
         return result.getInt("cancelled")
     }
 
