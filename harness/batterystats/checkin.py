@@ -15,17 +15,14 @@ by version here (Battery Historian reads them with its version-21 layout).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import pandas as pd
-import pyarrow.compute as pc
 
 from harness.batterystats import checkin_schema as schema
 from harness.batterystats.bugreport import locate_in_bugreport, looks_like_bugreport
-from harness.batterystats.checkin_fields import Fields, SectionRows, read_fields
+from harness.batterystats.checkin_fields import Fields, SectionRows, read_checkin
 from harness.batterystats.checkin_tables import TABLES
 from harness.batterystats.history import (
     History,
@@ -115,7 +112,13 @@ for _name in TABLES:
 
 # -- entry point ---------------------------------------------------------------------------------
 
-_VERS_FIELDS = re.compile(r"^\d+,0,i,vers,([^,\n]*),([^,\n]*),([^,\n]*),([^,\n]*)", re.M)
+
+def _maybe_bugreport(data: str | bytes) -> bool:
+    """A cheap necessary condition for :func:`looks_like_bugreport` (both of its markers contain
+    one of these literals), so that plain dumps skip its regex scan."""
+    if isinstance(data, bytes):
+        return b"DUMP OF SERVICE" in data or b"CHECKIN BATTERYSTATS" in data
+    return "DUMP OF SERVICE" in data or "CHECKIN BATTERYSTATS" in data
 
 
 def _int_or_none(s: str | None) -> int | None:
@@ -140,7 +143,7 @@ def parse_checkin(
     checkin batterystats output in the input at all.
     """
     reporter = ProgressReporter(progress, len(data))
-    if looks_like_bugreport(data):
+    if _maybe_bugreport(data) and looks_like_bugreport(data):
         sections = locate_in_bugreport(data)
         if sections.checkin is None:
             raise ParseError(COMMAND, "the bugreport has no CHECKIN BATTERYSTATS section")
@@ -150,10 +153,7 @@ def parse_checkin(
         )
     else:
         text = normalize(data)
-    lines, is_h, is_hsp = split_checkin_lines(text)
-    other = pc.invert(pc.or_(is_h, is_hsp))
-    fields = read_fields(lines.filter(other), np.flatnonzero(other.to_numpy(zero_copy_only=False)))
-    has_history = bool(pc.any(pc.invert(other)).as_py())
+    fields, has_history = read_checkin(text)
     if fields.row_total == 0 and not has_history:
         first = next((ln for ln in text.split("\n", 50) if ln.strip()), "")
         raise ParseError(
@@ -166,7 +166,7 @@ def parse_checkin(
     vers = fields.view("vers")
     if vers.n:
         # 9,0,i,vers,<checkin version>,<parcel version>,<start platform>,<end platform>
-        values = [vers.text_at(i)[0].as_py() for i in range(4)]
+        values = (vers.row_text(0) + [None] * 4)[:4]
         version, parcel = _int_or_none(values[0]), _int_or_none(values[1])
         start_platform, end_platform = values[2], values[3]
     warnings: list[str] = []
@@ -193,6 +193,7 @@ def parse_checkin(
         warnings.append(f"unknown sections kept in the 'unknown' table: {', '.join(unknown)}")
     if history and has_history:
         sub = reporter.scoped(int(reporter.total * 0.2), int(reporter.total * 0.8))
+        lines, is_h, is_hsp = split_checkin_lines(text)
         stats.history = history_from_checkin_lines(
             lines, is_h, is_hsp, version=version, redact=redact, progress=sub
         )

@@ -7,12 +7,18 @@ because every builder runs on zero rows just as on many.
 Column conventions: ``uid`` is the raw kernel UID, ``app_id`` and ``user`` are derived from it;
 integers are ``Int64`` (NA where a field is absent in this Android version or means "not
 tracked"), decimals ``Float64``, names ``str``, small vocabularies ``category``.
+
+A dump's tables are mostly small, so what they cost is per table and per column rather than
+per row: the layouts of each version are compiled once (:func:`_plan`), a table's numbers stay
+float64 with NaN until its integer and decimal columns are converted together
+(:class:`Columns`), and the frame is assembled from ready arrays (:mod:`frames`).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -22,8 +28,15 @@ import pyarrow.compute as pc
 
 from harness.batterystats import checkin_schema as schema
 from harness.batterystats.checkin_fields import SectionRows
-from harness.batterystats.frames import categorical, frame
-from harness.batterystats.history_tokens import unique_map
+from harness.batterystats.frames import (
+    bool_array,
+    categorical,
+    empty,
+    float_array,
+    frame_of,
+    int_array,
+    text_array,
+)
 from harness.batterystats.redact import redact_name, redact_sync_name
 from harness.batterystats.text import PER_USER_RANGE
 
@@ -44,238 +57,391 @@ def _table(name: str) -> Callable[[TableBuilder], TableBuilder]:
 
 # -- typed columns ---------------------------------------------------------------------------------
 
-INT, FLOAT, BOOL, TEXT, LABEL, CODES, PLAIN = (
-    "int",
-    "float",
-    "bool",
-    "text",
-    "label",
-    "codes",
-    "plain",
-)
+INT, FLOAT, BOOL, TEXT = "int", "float", "bool", "text"
+_INT_RANGE = 2.0**63
+_EMPTY_TEXT = pa.array([], pa.large_string())
 
 
-@dataclass
-class Col:
-    """A column before it becomes a pandas array: numbers stay float64 with NaN until the end,
-    so that columns of several sections concatenate with plain numpy."""
+class Columns:
+    """The columns of one table, in order.
 
-    kind: str
-    # float64 ndarray (INT/FLOAT/BOOL), pa.Array (TEXT), object ndarray (LABEL), int64 codes
-    # (CODES), int64 ndarray (PLAIN)
-    data: Any
-    categories: tuple[str, ...] | None = None
+    Numbers are given as float64 with NaN for missing values; the integer, decimal and boolean
+    columns are converted together when the frame is built (one numpy pass per kind for the
+    whole table instead of one per column).
+    """
+
+    __slots__ = ("arrays", "names", "pending")
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self.arrays: list[Any] = []
+        # kind -> (column slots, float64 rows): single columns or a whole matrix at once
+        self.pending: dict[str, list[tuple[list[int], np.ndarray]]] = {INT: [], FLOAT: [], BOOL: []}
 
     def __len__(self) -> int:
-        return len(self.data)
+        return len(self.names)
+
+    def _slot(self, name: str) -> int:
+        self.names.append(name)
+        self.arrays.append(None)
+        return len(self.arrays) - 1
+
+    def number(self, name: str, values: np.ndarray, kind: str = INT) -> None:
+        self.pending[kind].append(([self._slot(name)], values))
+
+    def numbers(self, names: tuple[str, ...], rows: np.ndarray, kind: str = INT) -> None:
+        """Several number columns at once: ``rows`` is (columns x rows), float64."""
+        if names:
+            self.pending[kind].append(([self._slot(n) for n in names], rows))
+
+    def plain(self, name: str, values: np.ndarray) -> None:
+        """An int64 column without NA (UIDs, positions)."""
+        self.arrays[self._slot(name)] = np.asarray(values, dtype=np.int64)
+
+    def add(self, name: str, array: Any) -> None:
+        """A column that is already a pandas array."""
+        self.arrays[self._slot(name)] = array
+
+    def text(self, name: str, values: pa.Array | pa.ChunkedArray) -> None:
+        self.arrays[self._slot(name)] = text_array(values)
+
+    def codes(self, name: str, codes: np.ndarray, categories: tuple[str, ...] | list[str]) -> None:
+        """A category column from integer codes (-1 = NA): no per-row strings at all."""
+        self.arrays[self._slot(name)] = categorical(codes, categories)
+
+    def uid(self, uid: np.ndarray) -> None:
+        uid = np.asarray(uid, dtype=np.int64)
+        user, app_id = np.divmod(uid, PER_USER_RANGE)
+        negative = uid < 0
+        if negative.any():  # pseudo-UIDs such as -1 stay as they are
+            app_id[negative] = uid[negative]
+            user[negative] = 0
+        self.plain("uid", uid)
+        self.plain("app_id", app_id)
+        self.plain("user", user)
+
+    def frame(self, columns: pd.Index | None = None) -> pd.DataFrame:
+        """The DataFrame; ``columns`` is the column index when the caller has it cached."""
+        for kind, pending in self.pending.items():
+            if not pending:
+                continue
+            if len(pending) == 1 and pending[0][1].ndim == 2:
+                slots, values = pending[0]
+            else:
+                slots = [slot for group, _ in pending for slot in group]
+                parts = [v if v.ndim == 2 else v[None, :] for _, v in pending]
+                values = np.concatenate(parts, out=empty((len(slots), parts[0].shape[1]), float))
+            for slot, array in zip(slots, _convert(kind, values), strict=True):
+                self.arrays[slot] = array
+        names = tuple(self.names) if columns is None else columns
+        # Every builder makes its columns from the same rows.
+        return frame_of(names, self.arrays, same_length=True)
 
 
-def _to_pandas(col: Col) -> Any:
-    if col.kind == INT:
+def _convert(kind: str, values: np.ndarray) -> list[Any]:
+    """Rows of a (columns x rows) float64 matrix as Int64, Float64 or boolean arrays.
+
+    Written in place into few arrays (on Arrow's pool when large, see :func:`frames.empty`):
+    at a few hundred thousand values the allocations cost more than the arithmetic."""
+    values = values.astype(np.float64, copy=False)
+    k = len(values)
+    if kind == INT:
         # Out-of-range numbers (a corrupted field) become NA rather than wrap around.
-        mask = ~np.isfinite(col.data) | (np.abs(col.data) >= 2.0**63)
-        return pd.arrays.IntegerArray(np.where(mask, 0, np.rint(col.data)).astype(np.int64), mask)
-    if col.kind == FLOAT:
-        mask = np.isnan(col.data)
-        return pd.arrays.FloatingArray(np.where(mask, 0.0, col.data), mask)
-    if col.kind == BOOL:
-        mask = np.isnan(col.data)
-        return pd.arrays.BooleanArray(col.data == 1, mask)
-    if col.kind == TEXT:
-        arr = col.data
-        if isinstance(arr, pa.ChunkedArray):
-            arr = arr.combine_chunks()
-        if len(arr) == 0:
-            return pd.array([], dtype="str")
-        return arr.to_pandas().array
-    if col.kind == CODES:
-        return categorical(col.data, col.categories or ())
-    if col.kind == LABEL:
-        labels = col.data
-        cats = (
-            list(col.categories)
-            if col.categories is not None
-            else sorted({x for x in labels.tolist() if x is not None})
-        )
-        enc = pc.index_in(pa.array(labels, pa.string()), value_set=pa.array(cats, pa.string()))
-        codes = pc.fill_null(enc, -1).to_numpy(zero_copy_only=False).astype(np.int64)
-        return categorical(codes, cats)
-    return np.asarray(col.data, dtype=np.int64)
+        work = empty(values.shape, np.float64)
+        mask = empty(values.shape, bool)
+        np.abs(values, out=work)
+        np.less(work, _INT_RANGE, out=mask)
+        np.logical_not(mask, out=mask)
+        np.rint(values, out=work)
+        np.copyto(work, 0.0, where=mask)
+        ints = empty(values.shape, np.int64)
+        np.copyto(ints, work, casting="unsafe")
+        return [int_array(ints[j], mask[j]) for j in range(k)]
+    mask = np.isnan(values)
+    if kind == FLOAT:
+        data = np.where(mask, 0.0, values)
+        return [float_array(data[j], mask[j]) for j in range(k)]
+    truth = values == 1
+    return [bool_array(truth[j], mask[j]) for j in range(k)]
 
 
-def _concat(cols: list[Col]) -> Col:
-    first = cols[0]
-    if len(cols) == 1:
-        return first
-    if first.kind == TEXT:
-        data: Any = pa.concat_arrays(
-            [
-                c.data.combine_chunks() if isinstance(c.data, pa.ChunkedArray) else c.data
-                for c in cols
-            ]
-        )
-    else:
-        data = np.concatenate([c.data for c in cols])
-    return Col(first.kind, data, first.categories)
+def _labels(values: list[str | None], categories: list[str] | tuple[str, ...]) -> pd.Categorical:
+    """A category column of Python strings (None = NA) with these categories."""
+    index = {c: i for i, c in enumerate(categories)}
+    codes = np.fromiter((index.get(v, -1) for v in values), dtype=np.int64, count=len(values))
+    return categorical(codes, categories)
 
 
-def finish(columns: dict[str, Col]) -> pd.DataFrame:
-    return frame({name: _to_pandas(col) for name, col in columns.items()})
+# -- redaction -------------------------------------------------------------------------------------
 
 
-def num(values: np.ndarray, kind: str = INT) -> Col:
-    return Col(kind, np.asarray(values, dtype=np.float64))
-
-
-def text(values: pa.Array) -> Col:
-    return Col(TEXT, values)
-
-
-def label(values: np.ndarray, categories: tuple[str, ...] | list[str] | None = None) -> Col:
-    return Col(
-        LABEL, np.asarray(values, dtype=object), None if categories is None else tuple(categories)
+def _may_redact_name(name: str) -> bool:
+    """Whether :func:`redact_name` can change ``name``: an e-mail address, a sync wakelock, or
+    "<authority>/<account type>/<account>" (a letter first, two slashes). ``*job*/<package>/
+    <service>`` names, the most common ones with slashes, are none of these."""
+    return (
+        "@" in name
+        or name.startswith("*sync*/")
+        or (name[:1].isascii() and name[:1].isalpha() and name.count("/") >= 2)
     )
 
 
-def coded(codes: np.ndarray, categories: tuple[str, ...] | list[str]) -> Col:
-    """A category column from integer codes (-1 = NA): no per-row strings at all."""
-    return Col(CODES, np.asarray(codes, dtype=np.int64), tuple(categories))
+def _may_redact_sync_name(name: str) -> bool:
+    """Whether :func:`redact_sync_name` can change ``name``: three parts or an e-mail."""
+    return "@" in name or name.count("/") >= 2
 
 
-def uid_columns(uid: np.ndarray) -> dict[str, Col]:
-    uid = np.asarray(uid, dtype=np.int64)
-    positive = uid >= 0
-    return {
-        "uid": Col(PLAIN, uid),
-        "app_id": Col(PLAIN, np.where(positive, uid % PER_USER_RANGE, uid)),
-        "user": Col(PLAIN, np.where(positive, uid // PER_USER_RANGE, 0)),
-    }
+_MAY_REDACT = {redact_name: _may_redact_name, redact_sync_name: _may_redact_sync_name}
 
 
-def spec_column(spec: str, values: np.ndarray) -> Col:
-    _, _, kind = spec.partition(":")
-    if kind == "f":
-        return num(values, FLOAT)
-    if kind == "us":
-        return num(values / 1000.0)
-    if kind == "na":
-        return num(np.where(values == -1, np.nan, values))
-    return num(values)
+def redact_text(values: pa.Array, fn: Callable[[str], str]) -> pa.Array:
+    """Apply a Python string function to each distinct value only (names repeat a lot)."""
+    if len(values) == 0:
+        return values
+    uniq = pc.unique(values)
+    if uniq.null_count:
+        uniq = uniq.drop_null()
+    src = uniq.to_pylist()
+    may = _MAY_REDACT.get(fn)
+    if may is not None:
+        src = [s for s in src if may(s)]
+    changed = [(s, d) for s, d in zip(src, map(fn, src), strict=True) if d != s]
+    if not changed:
+        return values
+    before = pa.array([s for s, _ in changed], values.type)
+    after = pa.array([d for _, d in changed], values.type)
+    idx = pc.index_in(values, value_set=before)
+    return pc.if_else(pc.is_valid(idx), after.take(idx), values)
 
 
-def spec_name(spec: str) -> str:
-    return spec.partition(":")[0]
+def _maybe_redact(stats: CheckinStats, values: pa.Array, fn: Callable[[str], str]) -> pa.Array:
+    return redact_text(values, fn) if stats.redacted else values
 
 
-def redacted(col: Col, fn: Callable[[str], str], stats: CheckinStats) -> Col:
-    if not stats.redacted or len(col) == 0:
-        return col
-    data = col.data.combine_chunks() if isinstance(col.data, pa.ChunkedArray) else col.data
-    return Col(TEXT, unique_map(data, fn))
+# -- compiled layouts ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One printed field of a layout: where it is, what column it becomes and how."""
+
+    position: int
+    name: str
+    kind: str  # INT, FLOAT or TEXT
+    unit: str = ""  # "us": microseconds to milliseconds; "na": -1 means NA
+
+
+def _compile(columns: tuple[str, ...]) -> tuple[Spec, ...]:
+    out = []
+    for j, spec in enumerate(columns):
+        if spec == "-":
+            continue
+        name, _, tag = spec.partition(":")
+        kind = {"f": FLOAT, "s": TEXT}.get(tag, INT)
+        out.append(Spec(j, name, kind, tag if tag in ("us", "na") else ""))
+    return tuple(out)
+
+
+def _apply_unit(spec: Spec, values: np.ndarray) -> np.ndarray:
+    if spec.unit == "us":
+        return values / 1000.0
+    if spec.unit == "na":
+        return np.where(values == -1, np.nan, values)
+    return values
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How the sections of one FIELDS table are read in one checkin version."""
+
+    sections: tuple[schema.Section, ...]
+    specs: tuple[Spec, ...]
+    width: int
+    names_first: bool  # the first field is a name (possibly split by commas in old builds)
+    constant: tuple[str, tuple[str, ...]] | None  # (column, every value the table can hold)
+    controllers: bool
+    # The number columns by kind: (index in specs, layout position) of each, and which of them
+    # (row in the group) are microseconds or "-1 means NA".
+    groups: tuple[
+        tuple[str, tuple[int, ...], tuple[int, ...], tuple[int, ...], tuple[int, ...]], ...
+    ]
+    columns: pd.Index = field(compare=False)  # without the controllers' TX levels
+
+
+def _groups(specs: tuple[Spec, ...]) -> tuple[Any, ...]:
+    out = []
+    for kind in (INT, FLOAT):
+        members = [(i, s) for i, s in enumerate(specs) if s.kind == kind]
+        if members:
+            out.append(
+                (
+                    kind,
+                    tuple(i for i, _ in members),
+                    tuple(s.position for _, s in members),
+                    tuple(r for r, (_, s) in enumerate(members) if s.unit == "us"),
+                    tuple(r for r, (_, s) in enumerate(members) if s.unit == "na"),
+                )
+            )
+    return tuple(out)
+
+
+@functools.lru_cache(maxsize=256)
+def _plan(table: str, version: int | None) -> Plan:
+    sections = tuple(s for s in schema.FIELD_SECTIONS if s.table == table)
+    lay = sections[0].layout_for(version)
+    columns = lay.columns if lay else ()
+    for s in sections[1:]:
+        other = s.layout_for(version)
+        if (other.columns if other else ()) != columns or s.constants.keys() != (
+            sections[0].constants.keys()
+        ):
+            raise ValueError(f"sections of table {table!r} differ in layout")
+    constant = None
+    if sections[0].constants:
+        (key,) = sections[0].constants
+        # Every value the table can hold, so the categories do not depend on the dump.
+        constant = (key, tuple(dict.fromkeys(s.constants[key] for s in sections)))
+    specs = _compile(columns)
+    names = ("uid", "app_id", "user", *(() if constant is None else (constant[0],)))
+    return Plan(
+        sections=sections,
+        specs=specs,
+        width=len(columns),
+        names_first=bool(columns) and columns[0].endswith(":s"),
+        constant=constant,
+        controllers=sections[0].key in schema.CONTROLLER_KEYS,
+        groups=_groups(specs),
+        columns=pd.Index([*names, *(s.name for s in specs)]),
+    )
 
 
 # -- sections with fixed columns -------------------------------------------------------------------
 
 
-def _realign_names(rows: SectionRows, width: int) -> tuple[np.ndarray, dict[int, str]]:
+def _realign_names(rows: SectionRows, width: int) -> tuple[np.ndarray | None, dict[int, str]]:
     """Field positions with unquoted names that contained commas merged back into the name.
 
     Old builds print job and process names without quotes; a comma in such a name splits it
     over several fields. When a row is longer than its layout and the fields after the name are
-    not numbers, they belong to the name.
+    not numbers, they belong to the name. Returns the new positions (None when no row changed)
+    and the merged names by row.
     """
-    _, pos, values, texts = rows.flat()
-    names: dict[int, str] = {}
-    long_rows = np.flatnonzero(rows.count > width)
+    counts = rows.count
+    long_rows = np.flatnonzero(counts > width)
     if not len(long_rows):
-        return pos, names
-    quoted = rows.quoted.to_numpy(zero_copy_only=False)
-    pos = pos.copy()
+        return None, {}
+    _, pos, values = rows.flat_numbers()
+    quoted = rows.is_quoted
     first = rows.local_start
-    for r in long_rows:
-        extra = int(rows.count[r] - width)
+    span = rows.field_span[0]
+    names: dict[int, str] = {}
+    pos = pos.copy()
+    for r in long_rows.tolist():
+        extra = int(counts[r] - width)
         a = int(first[r])
         if quoted[r] or not np.isnan(values[a + 1 : a + 1 + extra]).all():
             continue
-        parts = texts.slice(a, extra + 1).to_pylist()
-        names[int(r)] = ",".join(p or "" for p in parts)
+        parts = rows.fields.text_of(np.arange(span + a, span + a + extra + 1)).to_pylist()
+        names[r] = ",".join(p or "" for p in parts)
         pos[a + 1 : a + 1 + extra] = -1
-        pos[a + 1 + extra : a + int(rows.count[r])] -= extra
-    return pos, names
+        pos[a + 1 + extra : a + int(counts[r])] -= extra
+    return (pos if names else None), names
 
 
-def section_columns(stats: CheckinStats, section: schema.Section) -> dict[str, Col]:
-    """Columns of one FIELDS section, laid out by the dump's checkin version."""
+@dataclass
+class SectionValues:
+    """A FIELDS section read with its layout: numbers as a matrix, names as text."""
+
+    rows: SectionRows
+    matrix: np.ndarray  # rows x layout width, float64
+    text: dict[int, pa.Array]  # layout position -> text, for the text columns
+
+
+def section_values(stats: CheckinStats, section: schema.Section, plan: Plan) -> SectionValues:
     rows = stats.rows(section.key)
-    lay = section.layout_for(stats.version)
-    specs = lay.columns if lay else ()
-    width = len(specs)
-    row, pos, values, _ = rows.flat()
-    renamed: dict[int, str] = {}
-    if specs and specs[0].endswith(":s") and rows.n:
+    width = plan.width
+    pos, renamed = (None, {})
+    if plan.names_first and rows.n:
         pos, renamed = _realign_names(rows, width)
-    mat = np.full((rows.n, max(width, 1)), np.nan)
-    inside = (pos >= 0) & (pos < width)
-    mat[row[inside], pos[inside]] = values[inside]
-
-    cols: dict[str, Col] = {}
-    if section.table != "summary":
-        cols.update(uid_columns(rows.uid))
-    for k, v in section.constants.items():
-        # Every value the table can hold, so the categories do not depend on the dump.
-        known = list(
-            dict.fromkeys(s.constants[k] for s in schema.FIELD_SECTIONS if s.table == section.table)
-        )
-        cols[k] = coded(np.full(rows.n, known.index(v)), known)
-    for j, spec in enumerate(specs):
-        if spec == "-":
+    if pos is None:
+        mat = rows.matrix(width, copy=False)
+    else:
+        row, _, values = rows.flat_numbers()
+        mat = np.full((rows.n, width), np.nan)
+        inside = (pos >= 0) & (pos < width)
+        mat[row[inside], pos[inside]] = values[inside]
+    text: dict[int, pa.Array] = {}
+    for spec in plan.specs:
+        if spec.kind != TEXT:
             continue
-        if spec.endswith(":s"):
-            col = rows.text_at(j)
-            if j == 0 and renamed:
-                fixed = col.to_pylist()
-                for r, name in renamed.items():
-                    fixed[r] = name
-                col = pa.array(fixed, pa.string())
-            cols[spec_name(spec)] = text(col)
-        else:
-            cols[spec_name(spec)] = spec_column(spec, mat[:, j])
-    if section.key in schema.CONTROLLER_KEYS:
-        # One TX time per transmit power level follows the fixed fields.
-        full = rows.matrix()
-        tx = full[:, width:] if full.shape[1] > width else np.full((rows.n, 0), np.nan)
-        total = (
-            np.where(np.isnan(tx).all(axis=1), np.nan, np.nansum(tx, axis=1))
-            if tx.shape[1]
-            else np.full(rows.n, np.nan)
-        )
-        cols["tx_ms"] = num(total)
-        for i in range(tx.shape[1]):
-            cols[f"tx_level{i}_ms"] = num(tx[:, i])
-    return cols
+        col = rows.text_at(spec.position)
+        if spec.position == 0 and renamed:
+            fixed = col.to_pylist()
+            for r, name in renamed.items():
+                fixed[r] = name
+            col = pa.array(fixed, pa.large_string())
+        text[spec.position] = col
+    return SectionValues(rows, mat, text)
+
+
+def _concat_text(parts: list[pa.Array]) -> pa.Array:
+    if len(parts) == 1:
+        return parts[0]
+    return pa.concat_arrays([p.cast(pa.large_string()) for p in parts])
 
 
 def fields_table(
     stats: CheckinStats, table: str, redact: Callable[[str], str] | None = None
 ) -> pd.DataFrame:
-    sections = [s for s in schema.FIELD_SECTIONS if s.table == table]
-    parts = [section_columns(stats, s) for s in sections if stats.rows(s.key).n]
-    if not parts:
-        parts = [section_columns(stats, sections[0])]
-    names = list(dict.fromkeys(name for p in parts for name in p))
-    columns: dict[str, Col] = {}
-    for name in names:
-        pieces = []
-        for p in parts:
-            if name in p:
-                pieces.append(p[name])
-            else:  # a TX level another controller does not have
-                n = len(next(iter(p.values())))
-                pieces.append(num(np.full(n, np.nan)))
-        columns[name] = _concat(pieces)
-    if redact is not None and "name" in columns:
-        columns["name"] = redacted(columns["name"], redact, stats)
-    return finish(columns)
+    plan = _plan(table, stats.version)
+    present = [s for s in plan.sections if stats.rows(s.key).n] or [plan.sections[0]]
+    parts = [section_values(stats, s, plan) for s in present]
+    cols = Columns()
+    cols.uid(np.concatenate([p.rows.uid for p in parts]) if len(parts) > 1 else parts[0].rows.uid)
+    if plan.constant is not None:
+        key, known = plan.constant
+        codes = [known.index(s.constants[key]) for s in present]
+        cols.codes(key, np.repeat(codes, [p.rows.n for p in parts]), known)
+    mat = np.concatenate([p.matrix for p in parts]) if len(parts) > 1 else parts[0].matrix
+    base = len(cols)
+    for spec in plan.specs:
+        cols._slot(spec.name)
+        if spec.kind == TEXT:
+            values = _concat_text([p.text[spec.position] for p in parts])
+            if redact is not None and spec.name == "name":
+                values = _maybe_redact(stats, values, redact)
+            cols.arrays[-1] = text_array(values)
+    numbers = mat.T
+    for kind, members, positions, micro, na in plan.groups:
+        rows = numbers[list(positions)]  # a (columns x rows) copy
+        for r in micro:
+            rows[r] /= 1000.0
+        for r in na:
+            rows[r][rows[r] == -1] = np.nan
+        cols.pending[kind].append(([base + i for i in members], rows))
+    if plan.controllers:
+        _transmit_columns(cols, parts, plan.width)
+        return cols.frame()
+    return cols.frame(plan.columns)
+
+
+def _transmit_columns(cols: Columns, parts: list[SectionValues], width: int) -> None:
+    """Controllers print one TX time per transmit power level after the fixed fields."""
+    txs = []
+    for p in parts:
+        full = p.rows.matrix(copy=False)
+        txs.append(full[:, width:] if full.shape[1] > width else np.full((p.rows.n, 0), np.nan))
+    levels = max(t.shape[1] for t in txs)
+    tx = np.concatenate(
+        [np.pad(t, ((0, 0), (0, levels - t.shape[1])), constant_values=np.nan) for t in txs]
+    )
+    if levels:
+        total = np.where(np.isnan(tx).all(axis=1), np.nan, np.nansum(tx, axis=1))
+    else:
+        total = np.full(len(tx), np.nan)
+    cols.number("tx_ms", total)
+    for i in range(levels):
+        cols.number(f"tx_level{i}_ms", tx[:, i])
 
 
 for _name in (
@@ -299,51 +465,74 @@ TABLES["jobs"] = lambda stats: fields_table(stats, "jobs", redact_name)
 TABLES["syncs"] = lambda stats: fields_table(stats, "syncs", redact_sync_name)
 
 
+@functools.lru_cache(maxsize=64)
+def _summary_plan(version: int | None) -> tuple[tuple[str, int, tuple[Spec, ...]], ...]:
+    out = []
+    for section in schema.SUMMARY_SECTIONS:
+        lay = section.layout_for(version)
+        columns = lay.columns if lay else ()
+        out.append((section.key, len(columns), _compile(columns)))
+    return tuple(out)
+
+
 @_table("summary")
 def _summary(stats: CheckinStats) -> pd.DataFrame:
     """One row: version, battery (bt), discharge (dc), misc (m), global network (gn), wifi
     (gwfl), power summary (pws), time remaining (dtr/ctr) and the derived screen-off time."""
-    cols: dict[str, Col] = {
-        "checkin_version": num(np.array([np.nan if stats.version is None else stats.version])),
-        "parcel_version": num(
-            np.array([np.nan if stats.parcel_version is None else stats.parcel_version])
-        ),
-        "start_platform": text(pa.array([stats.start_platform], pa.string())),
-        "end_platform": text(pa.array([stats.end_platform], pa.string())),
-    }
-    for section in schema.SUMMARY_SECTIONS:
-        rows = stats.rows(section.key)
-        lay = section.layout_for(stats.version)
-        specs = lay.columns if lay else ()
-        mat = rows.matrix(len(specs))[:1] if rows.n else np.full((1, len(specs)), np.nan)
+    cols = Columns()
+    nan = float("nan")
+    cols.number("checkin_version", np.array([nan if stats.version is None else stats.version]))
+    cols.number(
+        "parcel_version", np.array([nan if stats.parcel_version is None else stats.parcel_version])
+    )
+    cols.text("start_platform", pa.array([stats.start_platform], pa.large_string()))
+    cols.text("end_platform", pa.array([stats.end_platform], pa.large_string()))
+    # name -> (kind, value): a later section's value replaces an earlier one where it has one,
+    # at the column's first place.
+    values: dict[str, tuple[str, float]] = {}
+    for key, width, specs in _summary_plan(stats.version):
+        rows = stats.rows(key)
         if rows.n > 1:
-            stats.note(f"section {section.key!r} printed {rows.n} times; the first row is used")
-        for j, spec in enumerate(specs):
-            name = spec_name(spec)
-            if spec == "-":
-                continue
-            if name in cols and np.isnan(mat[:, j]).all():
+            stats.note(f"section {key!r} printed {rows.n} times; the first row is used")
+        row = rows.first_row(width).tolist()
+        for spec in specs:
+            raw = row[spec.position]
+            if raw != raw and spec.name in values:
                 continue  # an older layout's column that a newer section now carries
-            cols[name] = spec_column(spec, mat[:, j])
-    realtime = cols["battery_realtime_ms"].data
-    screen_on = cols["screen_on_ms"].data
+            if spec.unit == "us":
+                raw = raw / 1000.0
+            elif spec.unit == "na" and raw == -1:
+                raw = float("nan")
+            values[spec.name] = (spec.kind, raw)
     # Screen-off time is not printed; Battery Historian derives it the same way.
-    cols["screen_off_ms"] = num(realtime - screen_on)
-    return finish(cols)
+    values["screen_off_ms"] = (
+        INT,
+        values["battery_realtime_ms"][1] - values["screen_on_ms"][1],
+    )
+    base = len(cols)
+    by_kind: dict[str, tuple[list[int], list[float]]] = {}
+    for i, (name, (kind, value)) in enumerate(values.items()):
+        cols._slot(name)
+        slots, numbers = by_kind.setdefault(kind, ([], []))
+        slots.append(base + i)
+        numbers.append(value)
+    for kind, (slots, numbers) in by_kind.items():
+        cols.pending[kind].append((slots, np.array(numbers).reshape(-1, 1)))
+    return cols.frame()
 
 
 @_table("apps")
 def _apps(stats: CheckinStats) -> pd.DataFrame:
     """``uid`` rows: the packages of each UID (only UIDs that have stats are listed)."""
     rows = stats.rows("uid")
-    raw = rows.matrix(1)[:, 0]
-    uid = np.where(np.isfinite(raw) & (np.abs(raw) < 2.0**62), raw, -1).astype(np.int64)
-    cols = uid_columns(uid)
-    cols["package"] = text(rows.text_at(1))
-    return finish(cols)
+    raw = rows.matrix(1, copy=False)[:, 0]
+    cols = Columns()
+    cols.uid(np.where(np.isfinite(raw) & (np.abs(raw) < 2.0**62), raw, -1).astype(np.int64))
+    cols.text("package", rows.text_at(1))
+    return cols.frame()
 
 
-_WAKELOCK_MARKERS = pa.array(list(schema.WAKELOCK_KINDS), pa.string())
+_WAKELOCK_CODES = tuple(schema.WAKELOCK_KINDS)
 _WAKELOCK_KINDS = tuple(schema.WAKELOCK_KINDS.values())
 
 
@@ -353,42 +542,42 @@ def _wakelocks(stats: CheckinStats) -> pd.DataFrame:
     window. Blocks are found by their marker letters, so the v19-v21 and v22+ layouts (and any
     block added later) are read by where the markers are, not by fixed offsets."""
     rows = stats.rows("wl")
-    row, pos, values, texts = rows.flat()
-    kind_idx = pc.fill_null(pc.index_in(texts, value_set=_WAKELOCK_MARKERS), -1).to_numpy(
-        zero_copy_only=False
-    )
-    markers = np.flatnonzero((kind_idx >= 0) & (pos > 0))
+    row, pos, values = rows.flat_numbers()
+    # Markers are letters: only fields that are not numbers are looked at as text.
+    maybe = np.flatnonzero(np.isnan(values) & (pos > 0))
+    kind_of = rows.fields.codes_of(maybe + rows.field_span[0], _WAKELOCK_CODES)
+    markers = maybe[kind_of >= 0]
+    kind_idx = kind_of[kind_of >= 0]
     m_row = row[markers]
     # A block runs from the field before its marker to the field before the next block's time.
     row_end = rows.local_start + rows.count
     next_marker = np.r_[markers[1:], len(row)]
     same_row = np.r_[m_row[1:] == m_row[:-1], np.zeros(min(len(markers), 1), bool)]
     block_end = np.where(same_row, next_marker - 1, row_end[m_row]) if len(markers) else markers
+    last = max(len(values) - 1, 0)
 
     def at(offset: int) -> np.ndarray:
         i = markers + offset
         ok = (i >= 0) & (i < block_end)
-        return (
-            np.where(ok, values[np.clip(i, 0, max(len(values) - 1, 0))], np.nan)
-            if len(values)
-            else np.zeros(0)
-        )
+        return np.where(ok, values[np.clip(i, 0, last)], np.nan) if len(values) else np.zeros(0)
 
-    cols = uid_columns(rows.uid[m_row])
+    cols = Columns()
+    cols.uid(rows.uid[m_row])
     # Redact each row's name once, then repeat it for the row's blocks.
-    names = redacted(text(rows.text_at(0)), redact_name, stats).data
-    cols["name"] = text(names.take(pa.array(m_row, pa.int64())))
-    cols["kind"] = coded(kind_idx[markers], _WAKELOCK_KINDS)
-    cols["time_ms"] = num(at(-1))
-    cols["count"] = num(at(1))
+    names = _maybe_redact(stats, rows.text_at(0), redact_name)
+    cols.text("name", names.take(pa.array(m_row, pa.int64())))
+    cols.codes("kind", kind_idx, _WAKELOCK_KINDS)
+    cols.number("time_ms", at(-1))
+    cols.number("count", at(1))
     # Full and window blocks print -1 for the durations they do not track.
     for name, offset in (("current_ms", 2), ("max_ms", 3), ("total_ms", 4)):
         v = at(offset)
-        cols[name] = num(np.where(v == -1, np.nan, v))
-    missing = rows.n - len(np.unique(m_row))
+        cols.number(name, np.where(v == -1, np.nan, v))
+    # m_row never decreases: its distinct values are where it changes.
+    missing = rows.n - (int((m_row[1:] != m_row[:-1]).sum()) + 1 if len(m_row) else 0)
     if missing:
         stats.note(f"{missing} wl rows without wakelock type markers")
-    return finish(cols)
+    return cols.frame()
 
 
 def _long(
@@ -398,22 +587,23 @@ def _long(
     value: str,
     label_name: str,
     codes: list[int | None] | None = None,
-) -> dict[str, Col]:
-    """A per-bin section melted: one row per (row, bin) with the bin's label."""
-    mat = rows.matrix()[:, first:] if rows.n else np.zeros((0, len(labels)))
+    names: pa.Array | None = None,
+) -> Columns:
+    """A per-bin section melted: one row per (row, bin) with the bin's label (and the row's
+    name after the UID columns when ``names`` is given)."""
+    mat = rows.matrix(copy=False)[:, first:] if rows.n else np.zeros((0, len(labels)))
     n_bins = mat.shape[1]
-    names = [labels[i] if i < len(labels) else f"bin_{i}" for i in range(n_bins)]
+    bins = [labels[i] if i < len(labels) else f"bin_{i}" for i in range(n_bins)]
     r = np.repeat(np.arange(rows.n), n_bins)
-    cols = uid_columns(rows.uid[r])
-    cols[label_name] = coded(np.tile(np.arange(n_bins), rows.n), names or labels)
+    cols = Columns()
+    cols.uid(rows.uid[r])
+    if names is not None:
+        cols.text("name", names.take(pa.array(r, pa.int64())))
+    cols.codes(label_name, np.tile(np.arange(n_bins), rows.n), bins or labels)
     if codes is not None:
-        cols["reason_code"] = num(
-            np.tile(
-                np.array([np.nan if c is None else c for c in codes[:n_bins]], dtype=np.float64),
-                rows.n,
-            )
-        )
-    cols[value] = num(mat.reshape(-1))
+        per_bin = np.array([np.nan if c is None else c for c in codes[:n_bins]], dtype=np.float64)
+        cols.number("reason_code", np.tile(per_bin, rows.n))
+    cols.number(value, mat.reshape(-1))
     return cols
 
 
@@ -425,15 +615,8 @@ def _job_completions(stats: CheckinStats) -> pd.DataFrame:
     table = schema.JOB_STOP_REASONS_OLD if 0 < n_reasons <= 5 else schema.JOB_STOP_REASONS
     labels = [table[i][1] if i < len(table) else f"reason_index_{i}" for i in range(n_reasons)]
     codes: list[int | None] = [table[i][0] if i < len(table) else None for i in range(n_reasons)]
-    cols = _long(rows, 1, labels, "count", "reason", codes)
-    names = redacted(text(rows.text_at(0)), redact_name, stats).data
-    r = np.repeat(np.arange(rows.n), n_reasons)
-    out: dict[str, Col] = {k: cols[k] for k in ("uid", "app_id", "user")}
-    out["name"] = text(names.take(pa.array(r, pa.int64())))
-    out["reason"] = cols["reason"]
-    out["reason_code"] = cols["reason_code"]
-    out["count"] = cols["count"]
-    return finish(out)
+    names = _maybe_redact(stats, rows.text_at(0), redact_name)
+    return _long(rows, 1, labels, "count", "reason", codes, names).frame()
 
 
 @_table("alarms")
@@ -446,7 +629,8 @@ def _alarms(stats: CheckinStats) -> pd.DataFrame:
     """
     wua = stats.rows("wua")
     apk = stats.rows("apk")
-    cols = section_columns(stats, schema.ALL_SECTIONS["wua"])
+    section = schema.ALL_SECTIONS["wua"]
+    part = section_values(stats, section, _plan(section.table, stats.version))
     package_idx = np.full(wua.n, -1, dtype=np.int64)
     if wua.n and apk.n:
         line = wua.line
@@ -460,36 +644,71 @@ def _alarms(stats: CheckinStats) -> pd.DataFrame:
         ok = (hit < apk.n) & (apk.line[np.minimum(hit, apk.n - 1)] == after_run)
         ok &= apk.uid[np.minimum(hit, apk.n - 1)] == wua.uid
         package_idx = np.where(ok, hit, -1)
-    packages = apk.text_at(1).take(pa.array(np.maximum(package_idx, 0), mask=package_idx < 0))
-    out = {k: cols[k] for k in ("uid", "app_id", "user")}
-    out["package"] = text(packages)
-    out["name"] = redacted(cols["name"], redact_name, stats)
-    out["count"] = cols["count"]
-    return finish(out)
+    cols = Columns()
+    cols.uid(wua.uid)
+    if apk.n:
+        packages = apk.text_at(1).take(pa.array(np.maximum(package_idx, 0), mask=package_idx < 0))
+    else:
+        packages = pa.nulls(wua.n, pa.large_string())
+    cols.text("package", packages)
+    cols.text("name", _maybe_redact(stats, part.text[0], redact_name))
+    cols.number("count", part.matrix[:, 1])
+    return cols.frame()
+
+
+_POWER_USE_KINDS = tuple(dict.fromkeys(schema.POWER_USE_LABELS.values()))
+
+
+def _mapped_codes(
+    raw: pa.Array, mapping: dict[str, str], known: tuple[str, ...]
+) -> tuple[np.ndarray, list[str]]:
+    """Codes of ``mapping.get(x, x)`` for every text (NA for null), over the known values and
+    then, sorted, any others that occur."""
+    if len(raw) == 0:
+        return np.zeros(0, np.int64), list(known)
+    enc = raw.dictionary_encode()
+    uniq = [mapping.get(x, x) for x in enc.dictionary.to_pylist()]
+    extra = sorted(set(uniq) - set(known))
+    categories = list(known) + extra
+    index = {c: i for i, c in enumerate(categories)}
+    per_value = np.array([index[u] for u in uniq] + [-1], dtype=np.int64)
+    idx = pc.fill_null(enc.indices, len(uniq)).to_numpy(zero_copy_only=False)
+    return per_value[idx], categories
 
 
 @_table("power_use")
 def _power_use(stats: CheckinStats) -> pd.DataFrame:
     """``pwi`` estimated power use per drain type; ``uid`` rows carry the app's UID."""
     rows = stats.rows("pwi")
-    specs = schema.POWER_USE_LAYOUTS[-1].columns
-    mat = rows.matrix(len(specs))
-    cols = uid_columns(rows.uid)
+    mat = rows.matrix(len(schema.POWER_USE_LAYOUTS[-1].columns), copy=False)
+    cols = Columns()
+    cols.uid(rows.uid)
     raw = rows.text_at(0)
-    cols["label"] = text(raw)
-    kinds = [schema.POWER_USE_LABELS.get(x, x) for x in raw.to_pylist()] if rows.n else []
-    known = list(dict.fromkeys(schema.POWER_USE_LABELS.values()))
-    extra = sorted({k for k in kinds if k is not None} - set(known))
-    cols["kind"] = label(np.array(kinds, dtype=object), known + extra)
-    cols["energy_mah"] = num(mat[:, 1], FLOAT)
-    cols["hidden"] = num(mat[:, 2], BOOL)
-    cols["screen_mah"] = num(mat[:, 3], FLOAT)
-    cols["proportional_smear_mah"] = num(mat[:, 4], FLOAT)
-    return finish(cols)
+    cols.text("label", raw)
+    codes, categories = _mapped_codes(raw, schema.POWER_USE_LABELS, _POWER_USE_KINDS)
+    cols.codes("kind", codes, categories)
+    cols.number("energy_mah", mat[:, 1], FLOAT)
+    cols.number("hidden", mat[:, 2], BOOL)
+    cols.number("screen_mah", mat[:, 3], FLOAT)
+    cols.number("proportional_smear_mah", mat[:, 4], FLOAT)
+    return cols.frame()
 
 
-_STEP_SCREEN_CODES = list(schema.STEP_SCREEN)
 _STEP_SCREEN_LABELS = tuple(dict.fromkeys(schema.STEP_SCREEN.values()))
+
+
+def _step_modes(fields: tuple[str | None, ...]) -> tuple[str, float, float]:
+    s: str | None = None
+    p = i = None
+    for f in fields:
+        f = f or ""
+        if f[:1] == "p" and len(f) == 2:
+            p = f[1] == "+"
+        elif f[:1] == "i" and len(f) == 2:
+            i = f[1] == "+"
+        elif f in schema.STEP_SCREEN and s is None and f:
+            s = schema.STEP_SCREEN[f]
+    return s or "mixed", np.nan if p is None else float(p), np.nan if i is None else float(i)
 
 
 @_table("steps")
@@ -499,45 +718,30 @@ def _steps(stats: CheckinStats) -> pd.DataFrame:
     AOSP prints the most recent step first. Mode fields are matched by content, not position,
     because old builds printed them in the wrong slots.
     """
-    parts: list[dict[str, Col]] = []
-    for key, kind in (("dsd", "discharge"), ("csd", "charge")):
-        rows = stats.rows(key)
-        if not rows.n and parts:
-            continue
+    present = [(k, stats.rows(k)) for k in ("dsd", "csd")]
+    present = [(k, r) for k, r in present if r.n] or present[:1]
+    kinds, steps, mats, screen, save, idle = [], [], [], [], [], []
+    for key, rows in present:
         order = np.arange(rows.n)[::-1]
-        mat = rows.matrix(2)[order] if rows.n else np.zeros((0, 2))
-        modes = [rows.text_at(j).take(pa.array(order, pa.int64())).to_pylist() for j in (2, 3, 4)]
-        screen, save, idle = [], [], []
-        for fields in zip(*modes, strict=True) if rows.n else []:
-            s = p = i = None
-            for f in fields:
-                f = f or ""
-                if f[:1] == "p" and len(f) == 2:
-                    p = f[1] == "+"
-                elif f[:1] == "i" and len(f) == 2:
-                    i = f[1] == "+"
-                elif f in schema.STEP_SCREEN and s is None and f:
-                    s = schema.STEP_SCREEN[f]
-            screen.append(s or "mixed")
-            save.append(np.nan if p is None else float(p))
-            idle.append(np.nan if i is None else float(i))
-        parts.append(
-            {
-                "kind": coded(
-                    np.full(rows.n, 0 if kind == "discharge" else 1), ("discharge", "charge")
-                ),
-                "step": Col(PLAIN, np.arange(rows.n)),
-                "duration_ms": num(mat[:, 0]),
-                "level_pct": num(mat[:, 1]),
-                "screen": label(np.array(screen, dtype=object), _STEP_SCREEN_LABELS),
-                "power_save": num(np.array(save), BOOL),
-                "device_idle": num(np.array(idle), BOOL),
-            }
-        )
-    if len(parts) > 1 and not len(parts[0]["step"]):
-        parts = parts[1:]
-    columns = {name: _concat([p[name] for p in parts]) for name in parts[0]}
-    return finish(columns)
+        kinds.append(np.full(rows.n, 0 if key == "dsd" else 1))
+        steps.append(np.arange(rows.n))
+        mats.append(rows.matrix(2, copy=False)[order] if rows.n else np.zeros((0, 2)))
+        take = pa.array(order, pa.int64())
+        modes = [rows.text_at(j).take(take).to_pylist() for j in (2, 3, 4)] if rows.n else []
+        for s, p, i in (_step_modes(f) for f in zip(*modes, strict=True)):
+            screen.append(s)
+            save.append(p)
+            idle.append(i)
+    mat = np.concatenate(mats)
+    cols = Columns()
+    cols.codes("kind", np.concatenate(kinds), ("discharge", "charge"))
+    cols.plain("step", np.concatenate(steps))
+    cols.number("duration_ms", mat[:, 0])
+    cols.number("level_pct", mat[:, 1])
+    cols.add("screen", _labels(screen, _STEP_SCREEN_LABELS))
+    cols.number("power_save", np.array(save, dtype=np.float64), BOOL)
+    cols.number("device_idle", np.array(idle, dtype=np.float64), BOOL)
+    return cols.frame()
 
 
 @_table("process_state_time")
@@ -546,13 +750,13 @@ def _process_state_time(stats: CheckinStats) -> pd.DataFrame:
     (the order changed in checkin 29)."""
     lay = schema._pick(schema.PROCESS_STATE_LABELS, stats.version)
     labels = list(lay.columns) if lay else []
-    return finish(_long(stats.rows("st"), 0, labels, "time_ms", "state"))
+    return _long(stats.rows("st"), 0, labels, "time_ms", "state").frame()
 
 
 @_table("user_activity")
 def _user_activity(stats: CheckinStats) -> pd.DataFrame:
     labels = list(schema.USER_ACTIVITY_LABELS[-1].columns)
-    return finish(_long(stats.rows("ua"), 0, labels, "count", "type"))
+    return _long(stats.rows("ua"), 0, labels, "count", "type").frame()
 
 
 def _data_connection_labels(n: int, version: int | None) -> list[str]:
@@ -560,6 +764,9 @@ def _data_connection_labels(n: int, version: int | None) -> list[str]:
     if version is not None and version >= 35:
         names[0] = "oos"  # checkin 35 turned bin 0 into "out of service"
     return ["other" if i == n - 1 else names[i] if i < len(names) else f"bin_{i}" for i in range(n)]
+
+
+_METRICS = tuple(sorted({s.constants["metric"] for s in schema.VECTOR_SECTIONS}))
 
 
 @_table("time_in_state")
@@ -571,7 +778,7 @@ def _time_in_state(stats: CheckinStats) -> pd.DataFrame:
         rows = stats.rows(section.key)
         if not rows.n:
             continue
-        values = rows.matrix()[0]
+        values = rows.first_row(int(rows.count.max()))
         metric = section.constants["metric"]
         if section.key in ("dct", "dcc"):
             labels = _data_connection_labels(len(values), stats.version)
@@ -580,7 +787,8 @@ def _time_in_state(stats: CheckinStats) -> pd.DataFrame:
             labels = list(lay.columns) if lay else []
         by_metric.setdefault(metric, {})[section.unit] = values
         labels_of[metric] = labels
-    metric_col, state_col, bin_col, time_col, count_col = [], [], [], [], []
+    metric_col, state_col = [], []
+    bin_col, time_col, count_col = [], [], []
     for metric, units in by_metric.items():
         n = max(len(v) for v in units.values())
         labels = labels_of[metric]
@@ -590,19 +798,16 @@ def _time_in_state(stats: CheckinStats) -> pd.DataFrame:
             if v is not None:
                 padded[: len(v)] = v
             target.append(padded)
-        metric_col += [metric] * n
+        metric_col.append(np.full(n, _METRICS.index(metric)))
         state_col += [labels[i] if i < len(labels) else f"bin_{i}" for i in range(n)]
         bin_col.append(np.arange(n))
-    metrics = sorted({s.constants["metric"] for s in schema.VECTOR_SECTIONS})
-    return finish(
-        {
-            "metric": label(np.array(metric_col, dtype=object), metrics),
-            "state": text(pa.array(state_col, pa.string())),
-            "bin": Col(PLAIN, np.concatenate(bin_col) if bin_col else np.zeros(0, np.int64)),
-            "time_ms": num(np.concatenate(time_col) if time_col else np.zeros(0)),
-            "count": num(np.concatenate(count_col) if count_col else np.zeros(0)),
-        }
-    )
+    cols = Columns()
+    cols.codes("metric", np.concatenate(metric_col) if metric_col else np.zeros(0), _METRICS)
+    cols.text("state", pa.array(state_col, pa.large_string()))
+    cols.plain("bin", np.concatenate(bin_col) if bin_col else np.zeros(0, np.int64))
+    cols.number("time_ms", np.concatenate(time_col) if time_col else np.zeros(0))
+    cols.number("count", np.concatenate(count_col) if count_col else np.zeros(0))
+    return cols.frame()
 
 
 _CPU_STATES = tuple(dict.fromkeys(schema.CPU_FREQ_STATES.values()))
@@ -614,10 +819,10 @@ def _cpu_freq(stats: CheckinStats) -> pd.DataFrame:
     screen off (the second half of the row). Frequencies in kHz come from ``gcf``."""
     rows = stats.rows("ctf")
     gcf = stats.rows("gcf")
-    freqs = gcf.matrix()[0] if gcf.n else np.zeros(0)
-    row, pos, values, _ = rows.flat()
+    freqs = gcf.first_row(int(gcf.count.max())) if gcf.n else np.zeros(0)
+    row, pos, values = rows.flat_numbers()
     n_freq = (
-        np.clip(np.nan_to_num(rows.matrix(2)[:, 1], nan=0), 0, 1 << 20).astype(np.int64)
+        np.clip(np.nan_to_num(rows.matrix(2, copy=False)[:, 1], nan=0), 0, 1 << 20).astype(np.int64)
         if rows.n
         else np.zeros(0, np.int64)
     )
@@ -625,37 +830,42 @@ def _cpu_freq(stats: CheckinStats) -> pd.DataFrame:
     nf = n_freq[row] if rows.n else np.zeros(0, np.int64)
     total = (idx >= 0) & (idx < nf)
     t_row, t_idx = row[total], idx[total]
-    # The screen-off value of frequency i sits N fields after its total.
-    so_at = rows.local_start[t_row] + 2 + n_freq[t_row] + t_idx if rows.n else t_idx
-    so_ok = so_at < rows.local_start[t_row] + rows.count[t_row] if rows.n else so_at.astype(bool)
+    if rows.n:
+        # The screen-off value of frequency i sits N fields after its total.
+        start = rows.local_start[t_row]
+        so_at = start + 2 + n_freq[t_row] + t_idx
+        so_ok = so_at < start + rows.count[t_row]
+    else:
+        so_at, so_ok = t_idx, t_idx.astype(bool)
     screen_off = (
         np.where(so_ok, values[np.minimum(so_at, max(len(values) - 1, 0))], np.nan)
         if len(values)
         else np.zeros(0)
     )
-    states = rows.text_at(0).to_numpy(zero_copy_only=False) if rows.n else np.zeros(0, object)
-    named = np.array([schema.CPU_FREQ_STATES.get(s, s) for s in states], dtype=object)
-    cols = uid_columns(rows.uid[t_row])
-    known = list(_CPU_STATES)
-    extra = sorted({x for x in named if x is not None} - set(known))
-    cols["process_state"] = label(named[t_row] if rows.n else named, known + extra)
-    cols["freq_index"] = Col(PLAIN, t_idx)
+    codes, categories = _mapped_codes(rows.text_at(0), schema.CPU_FREQ_STATES, _CPU_STATES)
+    cols = Columns()
+    cols.uid(rows.uid[t_row])
+    cols.codes("process_state", codes[t_row] if rows.n else codes, categories)
+    cols.plain("freq_index", t_idx)
     fk = np.full(len(t_idx), np.nan)
     known = t_idx < len(freqs)
     fk[known] = freqs[t_idx[known]]
-    cols["freq_khz"] = num(fk)
-    cols["time_ms"] = num(values[total])
-    cols["screen_off_time_ms"] = num(screen_off)
-    return finish(cols)
+    cols.number("freq_khz", fk)
+    cols.number("time_ms", values[total])
+    cols.number("screen_off_time_ms", screen_off)
+    return cols.frame()
 
 
-# -- what is not understood --------------------------------------------------------------------
+# -- what is not understood ------------------------------------------------------------------------
 
 _READ_WIDTH = {"dsd": 5, "csd": 5, "pwi": 5, "vers": 4}
 
 
+@functools.lru_cache(maxsize=1024)
 def _layout_width(key: str, version: int | None) -> int | None:
     """Number of fields this parser reads in ``key``; None when it reads all of them."""
+    if key not in schema.KNOWN_KEYS:
+        return 0
     if key in _READ_WIDTH:
         return _READ_WIDTH[key]
     if key in schema.SPECIAL_KEYS or key in schema.CONTROLLER_KEYS:
@@ -671,41 +881,43 @@ def _layout_width(key: str, version: int | None) -> int | None:
 def _unknown(stats: CheckinStats) -> pd.DataFrame:
     """Everything not mapped to a column, in long form: whole unknown sections, and fields past
     the end of a known layout (what a newer Android appended)."""
-    parts: list[dict[str, Col]] = []
+    sections: list[str] = []
+    codes, uids, lines, positions, values = [], [], [], [], []
     for key in stats.fields.keys:
-        rows = stats.rows(key)
-        width = _layout_width(key, stats.version) if key in schema.KNOWN_KEYS else 0
+        width = _layout_width(key, stats.version)
         if width is None:
             continue
-        row, pos, _, texts = rows.flat()
+        rows = stats.rows(key)
+        if width and rows.count.max() <= width:
+            continue  # no row is longer than its layout
+        row, pos, _ = rows.flat_numbers()
         sel = np.flatnonzero(pos >= width)
         if not len(sel):
             continue
-        values = texts.take(pa.array(sel, pa.int64()))
+        text = rows.fields.text_of(sel + rows.field_span[0])
         if width == 0:
-            names = rows.quoted_name.take(pa.array(row[sel], pa.int64()))
-            first = pa.array(pos[sel] == 0)
-            values = pc.if_else(first, pc.coalesce(names, values), values)
-        parts.append(
-            {
-                "section": label(np.full(len(sel), key, dtype=object)),
-                "uid": Col(PLAIN, rows.uid[row[sel]]),
-                "line": Col(PLAIN, rows.line[row[sel]] + 1),
-                "field": Col(PLAIN, pos[sel]),
-                "value": text(values),
-            }
-        )
-    if not parts:
-        parts = [
-            {
-                "section": label(np.zeros(0, dtype=object)),
-                "uid": Col(PLAIN, np.zeros(0, np.int64)),
-                "line": Col(PLAIN, np.zeros(0, np.int64)),
-                "field": Col(PLAIN, np.zeros(0, np.int64)),
-                "value": text(pa.array([], pa.string())),
-            }
-        ]
-    columns = {name: _concat([p[name] for p in parts]) for name in parts[0]}
+            names = rows.quoted_name.take(pa.array(row[sel], pa.int64())).cast(text.type)
+            text = pc.if_else(pa.array(pos[sel] == 0), pc.coalesce(names, text), text)
+        sections.append(key)
+        codes.append(np.full(len(sel), len(sections) - 1))
+        uids.append(rows.uid[row[sel]])
+        lines.append(rows.line[row[sel]] + 1)
+        positions.append(pos[sel])
+        values.append(text)
+    # Categories are the sections present, sorted.
+    order = sorted(range(len(sections)), key=sections.__getitem__)
+    remap = np.empty(len(sections), dtype=np.int64)
+    remap[order] = np.arange(len(sections))
+    cols = Columns()
+    cols.codes(
+        "section",
+        remap[np.concatenate(codes)] if codes else np.zeros(0, np.int64),
+        [sections[i] for i in order],
+    )
+    cols.plain("uid", np.concatenate(uids) if uids else np.zeros(0, np.int64))
+    cols.plain("line", np.concatenate(lines) if lines else np.zeros(0, np.int64))
+    cols.plain("field", np.concatenate(positions) if positions else np.zeros(0, np.int64))
+    text = _concat_text(values) if values else _EMPTY_TEXT
     # Unknown sections may carry names with accounts in them as much as known ones.
-    columns["value"] = redacted(columns["value"], redact_name, stats)
-    return finish(columns)
+    cols.text("value", _maybe_redact(stats, text, redact_name))
+    return cols.frame()
