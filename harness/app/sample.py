@@ -19,7 +19,10 @@ from harness.android.content import parse_query
 from harness.app import contract as c
 from harness.device import Device
 from harness.errors import DeviceCommandError, DeviceError, HarnessError, WaitTimeout
+from harness.power.base import profile_for
 
+# ActivityManagerConstants.DEFAULT_FG_TO_BG_FGS_GRACE_DURATION (Android 12+), in seconds.
+FG_TO_BG_FGS_GRACE_S = 5.0
 _RESULT = re.compile(r"^Result: Bundle\[\{result=(?P<json>.*)\}\]\s*$", re.S)
 
 
@@ -175,7 +178,6 @@ class SampleApp:
     def prepare(self, exact_alarms: bool = True, notifications: bool = True) -> None:
         """Bring the app into the contract's known state (see CONTRACT.md, "How the harness
         prepares the app"); ``restore()`` undoes it."""
-        from harness.power.base import profile_for
         from harness.power.restriction import BackgroundRestriction
 
         if self.installed_version() is None:
@@ -300,8 +302,41 @@ class SampleApp:
                                   self._focused() or "no focused window", timeout_s)
             time.sleep(0.1)
 
-    def send_to_background(self) -> None:
+    def send_to_background(self, past_fgs_grace: bool = False) -> None:
+        """Press HOME, then ``am make-uid-idle``: a uid that left the foreground counts as
+        active for another minute (ActivityManagerConstants.BACKGROUND_SETTLE_TIME), during
+        which JobScheduler treats its jobs as the ACTIVE bucket's and battery saver spares it;
+        CTS makes the uid idle at once the same way.
+
+        Android 12+ also still lets the app start a foreground service for 5 s after its
+        activity stopped being visible (mFgToBgFgsGraceDuration), which ``make-uid-idle`` does
+        not end; ``past_fgs_grace`` waits that out, for tests of what a background app may
+        not do."""
         self.device.shell(["input", "keyevent", "KEYCODE_HOME"], check=True)
+        profile = profile_for(self.device)
+        if profile.supports("make_uid_idle"):
+            self.device.shell(profile.command("make_uid_idle", package=c.PACKAGE),  # type: ignore[arg-type]
+                              check=True)
+        if past_fgs_grace:
+            time.sleep(FG_TO_BG_FGS_GRACE_S + 0.5)
+
+    def kill_process(self, timeout_s: float = 10) -> bool:
+        """Kill the app's process with SIGKILL from its own uid (``run-as``), as the low-memory
+        killer ends a cached app; Android records REASON_SIGNALED. ``am kill`` is no substitute:
+        it records REASON_USER_REQUESTED, which WorkManager 2.x (ForceStopRunnable.isForceStopped,
+        API 30+) takes for a force-stop and answers at the next start by rescheduling all work,
+        in-process too, Doze or not. Returns whether a process was running."""
+        pids = self.device.shell(["pidof", c.PACKAGE]).stdout.split()
+        if not pids:
+            return False
+        self.device.shell(["run-as", c.PACKAGE, "kill", "-9", *pids], check=True)
+        deadline = time.monotonic() + timeout_s
+        while self.device.shell(["pidof", c.PACKAGE]).stdout.strip():
+            if time.monotonic() > deadline:
+                raise WaitTimeout(self.device.serial, f"{c.PACKAGE}'s process to die",
+                                  "still running", timeout_s)
+            time.sleep(0.1)
+        return True
 
     def _focused(self) -> str:
         out = self.device.shell(["dumpsys", "window", "windows"]).stdout

@@ -6,6 +6,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from harness.android.job_state import parse as parse_job_state
 from harness.android.jobscheduler import parse as parse_jobscheduler
@@ -56,6 +58,38 @@ class JobSchedulerInspector:
         if not res.ok or "Running job" not in res.stdout:
             raise DeviceCommandError(self.device.serial, " ".join(argv), res.exit_code,  # type: ignore[arg-type]
                                      res.stdout, res.stderr, message="the job did not run")
+
+    def reset_quota(self, package: str) -> None:
+        """``cmd jobscheduler reset-execution-quota``: forget the app's job sessions, so that
+        a quota test does not count the jobs earlier tests ran (the restricted bucket's window
+        is a day). Android 11+; nothing to put back afterwards, as the stats only grow."""
+        self.device.shell(self.profile.command("job_reset_quota", package=package),  # type: ignore[arg-type]
+                          check=True)
+
+    def trigger_idle(self) -> None:
+        """``am idle-maintenance`` (ACTION_TRIGGER_IDLE): with the screen off, JobScheduler's
+        IDLE constraint is met at once instead of after about 31 min of inactivity, as CTS's
+        IdleConstraintTest does it. Turning the screen on ends it."""
+        self.device.shell(["am", "idle-maintenance"], check=True)
+
+    @contextmanager
+    def no_batching(self) -> Iterator[None]:
+        """Turn off JobScheduler's batching of non-active apps' jobs for the block, as CTS
+        BaseJobSchedulerTest does (``min_ready_non_active_jobs_count 0``); otherwise a lone job
+        of an app in the rare or restricted bucket can wait for company for up to 31 min.
+        The previous value is put back afterwards. Needs ``device_config`` (API 29+)."""
+        key = ("jobscheduler", "min_ready_non_active_jobs_count")
+        found = self.device.shell(["device_config", "get", *key]).stdout.strip()
+        self.device.shell(self.profile.command("device_config_put", namespace=key[0],  # type: ignore[arg-type]
+                                               key=key[1], value="0"), check=True)
+        try:
+            yield
+        finally:
+            if found in ("", "null"):
+                self.device.shell(["device_config", "delete", *key])
+            else:
+                self.device.shell(self.profile.command(  # type: ignore[arg-type]
+                    "device_config_put", namespace=key[0], key=key[1], value=found))
 
     def wait_for_state(self, package: str, job_id: int, word: str,
                        timeout_s: float = 30) -> set[str]:

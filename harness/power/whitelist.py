@@ -3,15 +3,20 @@ restrictions and no alarm quotas, so tests add to it only on purpose and undo it
 
 from __future__ import annotations
 
+import re
 import time
 
-from harness.android.deviceidle import parse_whitelist_command
+from harness.android.deviceidle import TempWhitelistEntry, parse_whitelist_command
+from harness.android.deviceidle import parse as parse_deviceidle
 from harness.errors import DeviceCommandError
 from harness.power.base import Controller
 
 # DeviceIdleController writes the user whitelist to /data/system/deviceidle.xml 5 s after a
 # change (MSG_WRITE_CONFIG, delayed); a reboot before that loses the change.
 PERSIST_DELAY_S = 5.0
+# UserHandle.PER_USER_RANGE: a uid is user * 100000 + app id.
+PER_USER_RANGE = 100_000
+_PACKAGE_UID = re.compile(r"^package:(\S+)\s+uid:(\d+)", re.M)
 
 
 class DozeWhitelist(Controller):
@@ -30,6 +35,28 @@ class DozeWhitelist(Controller):
             left = self._last_change + PERSIST_DELAY_S + 0.5 - time.monotonic()
             if left > 0:
                 time.sleep(left)
+
+    def temp_allowlisted(self, package: str) -> list[TempWhitelistEntry]:
+        """The app's entries on the temporary allowlist: what the platform grants for a while
+        after BOOT_COMPLETED, an exact alarm, a high-priority FCM message and the like, during
+        which the app may also start foreground services from the background."""
+        listed = self.run(["cmd", "package", "list", "packages", "-U", package]).stdout
+        uids = {int(m.group(2)) for m in _PACKAGE_UID.finditer(listed) if m.group(1) == package}
+        if not uids:
+            return []
+        state = parse_deviceidle(self.run(["dumpsys", "deviceidle"]).stdout)
+        app_ids = {uid % PER_USER_RANGE for uid in uids}
+        return [e for e in state.temp_whitelist if e.app_id % PER_USER_RANGE in app_ids]
+
+    def wait_temp_allowlist_expired(self, package: str, timeout_s: float = 90) -> None:
+        """Wait until ``package`` has no temporary allowlist entry (for a test of what an app
+        without any exemption may not do)."""
+
+        def probe() -> tuple[bool, str]:
+            entries = self.temp_allowlisted(package)
+            return not entries, "; ".join(f"{e.expires_in} {e.reason}" for e in entries)
+
+        self.wait_for(f"{package} off the temporary allowlist", probe, timeout_s, interval_s=0.5)
 
     def user_packages(self) -> list[str]:
         out = self.run(self.profile.argv("deviceidle", "whitelist")).stdout

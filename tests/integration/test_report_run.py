@@ -1,15 +1,12 @@
 """A device-suite run on a virtual device produces a power report whose batterystats frames show
-the jobs and alarms the app's event log recorded.
+the jobs and alarms the sample app's event log recorded.
 
-The app is a small model of this test's own (``dev.harness.reporttest``), installed as a
-manifest-only APK: a receiver that starts a chain of JobScheduler jobs and sets wakeup alarms,
-and a JobService that works for a moment. Jobs go through the virtual device's JobScheduler
-(``JobSchedulerService.schedule`` / ``job_finished``), which reports them to batterystats as
-JobServiceContext does. The virtual device has no AlarmManager model yet, so the app's alarm
-deliveries are announced on the system bus by :class:`AlarmDeliveryStandIn`, in the shape
-AlarmManagerService will publish them (``alarm_fired``). The app writes its event log to
-logcat; the scenario saves it where the app driver saves the sample app's log
-(``<run dir>/events/<serial>/<test>.parquet``), with the contract's columns.
+The scenario drives the sample app through the plugin's ``app`` fixture exactly as the device
+suite does (on a virtual device the app is its model, behind the manifest-only stand-in APK):
+it schedules JobScheduler jobs of the app's own ``SampleJobService`` and exact wakeup alarms.
+The virtual JobScheduler and AlarmManager report them to batterystats as JobServiceContext and
+AlarmManagerService do, and the ``app`` fixture saves the app's event log with the run, so the
+report's frames can be checked against the app's own record of what ran.
 
 The scenario runs in a child pytest process against a device living in this process, through
 the real adb server, as ``pytest --serial`` runs against a phone.
@@ -17,157 +14,44 @@ the real adb server, as ``pytest --serial`` runs against a phone.
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import textwrap
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import pytest
 
 from harness.adb_server import PrivateAdbServer, connect, disconnect, list_devices
 from harness.android.battery import parse as parse_battery
-from harness.apk import build_apk
-from harness.app.contract import EVENT_COLUMNS
+from harness.app.contract import EVENT_COLUMNS, JOB_SERVICE_CLASS, PACKAGE
 from harness.device import Device
 from harness.report import RunData
-from harness.virtual.apps.base import AppModel, app_model
 from harness.virtual.device import VirtualDevice, VirtualDeviceConfig
 from harness.virtual.runner import DeviceLoop
 
-PACKAGE = "dev.harness.reporttest"
-LOG_TAG = "HarnessReportTest"
-JOB_SERVICE = ".WorkService"
-JOB_BATTERY_NAME = f"{PACKAGE}/{JOB_SERVICE}"
-ALARM_TAG = f"{PACKAGE}.TICK"
+# batterystats names a job by its service component, flattened to the short form.
+JOB_BATTERY_NAME = f"{PACKAGE}/{JOB_SERVICE_CLASS.removeprefix(PACKAGE)}"
 JOBS, ALARMS, JOB_MS = 3, 2, 250
-
-MANIFEST = f"""\
-<manifest xmlns:android="http://schemas.android.com/apk/res/android" package="{PACKAGE}"
-    android:versionCode="1">
-  <uses-sdk android:minSdkVersion="26" android:targetSdkVersion="34"/>
-  <application>
-    <receiver android:name=".Trigger" android:exported="true"/>
-    <service android:name="{JOB_SERVICE}" android:exported="true"
-        android:permission="android.permission.BIND_JOB_SERVICE"/>
-  </application>
-</manifest>
-"""
-
-
-class AlarmDeliveryStandIn:
-    """Delivers the app's wakeup alarms as AlarmManagerService would report them to
-    batterystats, until the virtual device models AlarmManager."""
-
-    def __init__(self, app: ReportTestApp) -> None:
-        self.app = app
-
-    def set(self, delay_ms: int, tag: str, on_alarm: Any) -> None:
-        def fire() -> None:
-            pkg = self.app.package
-            self.app.system.bus.publish(
-                "alarm_fired", package=pkg.name, uid=pkg.uid, tag=tag, type="ELAPSED_WAKEUP",
-                wakeup=True,
-            )
-            on_alarm()
-
-        self.app.system.timers.call_later(delay_ms, f"alarm {tag}", fire)
-
-
-@app_model(PACKAGE)
-class ReportTestApp(AppModel):
-    """What the app does: a chain of jobs and a few alarms, each logged as an event."""
-
-    seq = 0  # the event log outlives the process, like the app's database would
-
-    def _log(self, name: str, source: str, event: str, detail: dict[str, Any]) -> None:
-        ReportTestApp.seq += 1
-        clock = self.device.clock
-        row = {
-            "seq": ReportTestApp.seq, "name": name, "source": source, "event": event,
-            "wall_ms": clock.wall_ms(), "elapsed_ms": clock.elapsed_ms(),
-            "boot_count": self.device.boot_count, "pid": self.process.pid,
-            "deep_idle": False, "light_idle": False, "power_save": False,
-            "standby_bucket": 10, "charging": False, "network": "", "detail": json.dumps(detail),
-        }
-        self.device.log.log("I", LOG_TAG, json.dumps(row), pid=self.process.pid)
-
-    def _scheduler(self) -> Any:
-        from harness.virtual.system.jobscheduler import JobSchedulerService
-
-        return self.system.service(JobSchedulerService)
-
-    def _schedule(self, job_id: int) -> None:
-        from harness.virtual.system.job_info import JobInfo
-
-        result = self._scheduler().schedule(PACKAGE, JobInfo(job_id=job_id, service=JOB_SERVICE))
-        self._log(f"job-{job_id}", "jobscheduler", "scheduled", {"job_id": job_id,
-                                                                 "result": result})
-
-    def on_receive(self, intent: Any, receiver: str) -> None:
-        self._schedule(1000)
-        alarms = AlarmDeliveryStandIn(self)
-        for i in range(ALARMS):
-            alarms.set(100 * (i + 1), ALARM_TAG,
-                       lambda i=i: self._log(f"alarm-{i}", "alarm", "fired", {"tag": ALARM_TAG}))
-
-    def on_start_job(self, service: str, params: Any) -> bool:
-        job_id = params.job_id
-        self._log(f"job-{job_id}", "jobscheduler", "started", {"job_id": job_id})
-
-        def done() -> None:
-            self._log(f"job-{job_id}", "jobscheduler", "finished", {"job_id": job_id})
-            self._scheduler().job_finished(PACKAGE, job_id, False)
-            if job_id + 1 < 1000 + JOBS:
-                self._schedule(job_id + 1)
-
-        self.system.timers.call_later(JOB_MS, f"job {job_id}", done)
-        return True
-
+FIRST_JOB_ID = 1100
 
 SCENARIO = textwrap.dedent(f"""\
-    import json
-    import time
-
-    import pandas as pd
-
-    from harness.app.contract import EVENT_COLUMNS
-    from harness.report import name_of_test, safe_name
-
-    PACKAGE = {PACKAGE!r}
-
-
-    def read_events(device):
-        out = device.shell(["logcat", "-d", "-v", "raw", "-s", {LOG_TAG!r}]).stdout
-        return [json.loads(line) for line in out.splitlines() if line.startswith("{{")]
-
-
-    def test_jobs_and_alarms_run(device, harness_run, request):
-        device.shell(["logcat", "-c"])
-        device.shell(["am", "set-standby-bucket", PACKAGE, "active"])
-        device.shell(["input", "keyevent", "KEYCODE_SLEEP"])  # wakeup alarms count screen-off
-        try:
-            device.shell(["am", "broadcast", "--include-stopped-packages",
-                          "-n", PACKAGE + "/.Trigger"], check=True)
-            deadline = time.monotonic() + 30
-            while True:
-                events = read_events(device)
-                done = [e for e in events if e["event"] == "finished"]
-                fired = [e for e in events if e["event"] == "fired"]
-                if len(done) == {JOBS} and len(fired) == {ALARMS}:
-                    break
-                assert time.monotonic() < deadline, events
-                time.sleep(0.05)
-        finally:
-            device.shell(["input", "keyevent", "KEYCODE_WAKEUP"])
-        folder = harness_run.run_dir / "events" / safe_name(device.serial)
-        folder.mkdir(parents=True, exist_ok=True)
-        frame = pd.DataFrame(events, columns=list(EVENT_COLUMNS))
-        frame.to_parquet(folder / (name_of_test(request.node.nodeid) + ".parquet"))
+    def test_jobs_and_alarms_run(app, power):
+        power.screen.off()  # the wakeup alarms wake a sleeping device
+        for i in range({ALARMS}):
+            # AlarmManagerService moves an app's alarm at least 5 s into the future.
+            app.schedule_alarm(f"alarm-{{i}}", type="ELAPSED_REALTIME_WAKEUP", mode="exact",
+                               delay_ms=5000 + 200 * i)
+        # One job after the other: batterystats counts a job's starts per service name,
+        # and runs of one service that overlap are one start (StopwatchTimer nesting).
+        for i in range({JOBS}):
+            app.schedule_job({FIRST_JOB_ID} + i, name=f"job-{{i}}",
+                             behavior={{"duration_ms": {JOB_MS}}})
+            app.wait_for("finished", f"job-{{i}}", timeout_s=60)
+        for i in range({ALARMS}):
+            app.wait_for("fired", f"alarm-{{i}}", timeout_s=60)
 """)
 
 
@@ -198,20 +82,14 @@ def run_scenario(tmp_path: Path, device: Device, *args: str) -> subprocess.Compl
         [sys.executable, "-m", "pytest", str(suite), "-q", "-p", "no:cacheprovider",
          "--rootdir", str(suite), "--serial", device.serial,
          "--adb-server", str(device.server), "--harness-reports", str(tmp_path / "reports"),
-         "--batterystats-app", PACKAGE, *args],
+         *args],
         capture_output=True, text=True, timeout=300, cwd=tmp_path,
     )
 
 
 def test_report_frames_show_the_jobs_and_alarms_of_the_event_log(scenario_device, tmp_path):
     vdev, device = scenario_device
-    apk = tmp_path / "reporttest.apk"
-    apk.write_bytes(build_apk(MANIFEST))
-    device.install(apk)
-    try:
-        proc = run_scenario(tmp_path, device)
-    finally:
-        device.shell(["pm", "uninstall", PACKAGE])
+    proc = run_scenario(tmp_path, device)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "power report: " in proc.stdout
 
@@ -230,29 +108,33 @@ def test_report_frames_show_the_jobs_and_alarms_of_the_event_log(scenario_device
     events = pd.read_parquet(run_dir / "events.parquet")
     assert list(events.columns) == [*EVENT_COLUMNS, "serial", "test"]
     assert set(events["serial"]) == {device.serial} and set(events["test"]) == {capture.nodeid}
-    started = events[events["event"] == "started"]
-    fired = events[events["event"] == "fired"]
+    started = events[(events["event"] == "started") & (events["source"] == "jobscheduler")]
+    fired = events[(events["event"] == "fired") & (events["source"] == "alarm")]
     assert len(started) == JOBS and len(fired) == ALARMS
 
     uid = int(run.frame("apps").set_index("package").loc[PACKAGE, "uid"])
     # Aggregates: one row per job service, counted on battery.
     jobs = run.frame("jobs")
-    jobs = jobs[jobs["uid"] == uid]
-    assert jobs["name"].tolist() == [JOB_BATTERY_NAME]
+    jobs = jobs[(jobs["uid"] == uid) & (jobs["name"] == JOB_BATTERY_NAME)]
+    assert len(jobs) == 1
     assert int(jobs["count"].iloc[0]) == len(started)
     assert int(jobs["total_ms"].iloc[0]) >= JOBS * JOB_MS
     completions = run.frame("job_completions")
-    finished = completions[(completions["uid"] == uid)
+    finished = completions[(completions["uid"] == uid) & (completions["name"] == JOB_BATTERY_NAME)
                            & (completions["reason"].astype(str) == "successful_finish")]
-    assert int(finished["count"].sum()) == len(events[events["event"] == "finished"])
+    assert int(finished["count"].sum()) == len(
+        events[(events["event"] == "finished") & (events["source"] == "jobscheduler")])
     alarms = run.frame("alarms")
     alarms = alarms[alarms["uid"] == uid]
-    assert alarms[["name", "count"]].values.tolist() == [[f"*walarm*:{ALARM_TAG}", len(fired)]]
+    # One row per PendingIntent tag; the app's alarms share one action.
+    assert alarms["name"].str.startswith("*walarm*:").all()
+    assert int(alarms["count"].sum()) == len(fired)
     # History: one interval per job run and per alarm delivery, in the order the log has them.
     intervals = run.frame("history_intervals")
     mine = intervals[intervals["uid"] == uid]
-    runs = mine[mine["kind"].astype(str) == "job"].sort_values("start_ms")
-    assert len(runs) == len(started) and set(runs["name"]) == {JOB_BATTERY_NAME}
+    runs = mine[(mine["kind"].astype(str) == "job") & (mine["name"] == JOB_BATTERY_NAME)]
+    runs = runs.sort_values("start_ms")
+    assert len(runs) == len(started)
     log_starts = started.sort_values("seq")["wall_ms"].tolist()
     assert all(abs(int(a) - int(b)) < 1000 for a, b in zip(runs["start_ms"], log_starts,
                                                            strict=True))
@@ -273,13 +155,7 @@ def test_report_frames_show_the_jobs_and_alarms_of_the_event_log(scenario_device
 
 def test_per_run_collects_once_per_device(scenario_device, tmp_path):
     _, device = scenario_device
-    apk = tmp_path / "reporttest.apk"
-    apk.write_bytes(build_apk(MANIFEST))
-    device.install(apk)
-    try:
-        proc = run_scenario(tmp_path, device, "--batterystats", "per-run")
-    finally:
-        device.shell(["pm", "uninstall", PACKAGE])
+    proc = run_scenario(tmp_path, device, "--batterystats", "per-run")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     (run_dir,) = (tmp_path / "reports").iterdir()
     run = RunData.load(run_dir, PACKAGE)
@@ -336,15 +212,11 @@ def test_a_battery_frozen_by_the_tests_is_left_to_them(scenario_device, tmp_path
 
 def test_off_collects_nothing_but_still_reports(scenario_device, tmp_path):
     _, device = scenario_device
-    apk = tmp_path / "reporttest.apk"
-    apk.write_bytes(build_apk(MANIFEST))
-    device.install(apk)
-    try:
-        proc = run_scenario(tmp_path, device, "--batterystats", "off")
-    finally:
-        device.shell(["pm", "uninstall", PACKAGE])
+    proc = run_scenario(tmp_path, device, "--batterystats", "off")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     (run_dir,) = (tmp_path / "reports").iterdir()
     assert not (run_dir / "batterystats").exists()
     assert (run_dir / "report.html").exists()
-    assert len(pd.read_parquet(run_dir / "events.parquet")) == JOBS * 3 + ALARMS
+    events = pd.read_parquet(run_dir / "events.parquet")
+    assert (events["event"] == "finished").sum() == JOBS
+    assert (events["event"] == "fired").sum() == ALARMS
