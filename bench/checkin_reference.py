@@ -27,6 +27,7 @@ from typing import Any
 
 import pandas as pd
 
+from bench.batterystats_parse import aggregate_text
 from harness.batterystats import CHECKIN_TABLES, parse_checkin
 from harness.batterystats.text import normalize
 from tests.unit.batterystats.fixtures import CHECKIN_V12, CHECKIN_V20, CHECKIN_V36, bugreport
@@ -40,24 +41,6 @@ def captures_dir() -> Path | None:
         if (candidate / "batterystats_checkin").is_dir():
             return candidate
     return None
-
-
-def scaled_aggregate(text: str, scale: int) -> str:
-    """The aggregate lines of a dump with the per-UID rows repeated under ``scale`` times as
-    many UIDs (the benchmark's x10 inputs)."""
-    lines = [ln for ln in text.split("\n") if ln and not ln.startswith(("9,h,", "9,hsp,"))]
-    system, per_uid = [], []
-    for ln in lines:
-        parts = ln.split(",", 3)
-        (system if len(parts) < 4 or parts[1] == "0" or parts[2] == "i" else per_uid).append(ln)
-    out = list(system)
-    for copy in range(scale):
-        for ln in per_uid:
-            prefix, uid, rest = ln.split(",", 2)
-            u = int(uid)
-            u = u + copy * 2000 if u >= 10_000 or copy == 0 else u + copy * 2000 + 50_000
-            out.append(f"{prefix},{u},{rest}")
-    return "\n".join(out)
 
 
 # -- synthetic dumps ------------------------------------------------------------------------------
@@ -310,7 +293,7 @@ def case(name: str) -> tuple[str | bytes, dict[str, Any]]:
     for other, path, scale, kwargs in _capture_cases():
         if other == name:
             raw = path.read_bytes()
-            return (raw if scale == 1 else scaled_aggregate(normalize(raw), scale)), kwargs
+            return (raw if scale == 1 else aggregate_text(normalize(raw), scale)), kwargs
     raise KeyError(name)
 
 

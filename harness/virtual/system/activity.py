@@ -342,12 +342,7 @@ class ActivityManagerService(SystemService):
         rec = ProcessRecord(package, self.device.new_pid(), pkg.uid, self.device.clock.elapsed_ms())
         self.processes[package] = rec
         uid_name = pkg.app_id_name
-        self.device.log.log(
-            "I",
-            "ActivityManager",
-            f"Start proc {rec.pid}:{package}/{uid_name} for {reason}",
-            pid=self.device.system_server_pid,
-        )
+        self._log(f"Start proc {rec.pid}:{package}/{uid_name} for {reason}")
         rec.app = model_for(package)(self.system, pkg, rec)
         self.system.bus.publish("process_started", package=package, pid=rec.pid, uid=pkg.uid)
         rec.app.on_create()
@@ -357,15 +352,14 @@ class ActivityManagerService(SystemService):
         rec = self.process_of(package)
         if rec is None:
             return False
-        self.device.log.log(
-            "I",
-            "ActivityManager",
-            f"Killing {rec.pid}:{package}/{self.pm.get(package).app_id_name if self.pm.get(package) else rec.uid} "  # noqa: E501
-            f"(adj 0): {reason}",
-            pid=self.device.system_server_pid,
-        )
+        pkg = self.pm.get(package)
+        self._log(f"Killing {rec.pid}:{package}/{pkg.app_id_name if pkg else rec.uid} "
+                  f"(adj 0): {reason}")
         self._destroy(rec, reason)
         return True
+
+    def _log(self, message: str) -> None:
+        self.device.log.log("I", "ActivityManager", message, pid=self.device.system_server_pid)
 
     def process_by_pid(self, pid: int) -> ProcessRecord | None:
         return next((r for r in self.processes.values() if r.pid == pid and r.alive), None)
@@ -376,12 +370,7 @@ class ActivityManagerService(SystemService):
         rec = self.process_by_pid(pid)
         if rec is None:
             return False
-        self.device.log.log(
-            "I",
-            "ActivityManager",
-            f"Process {rec.package} (pid {rec.pid}) has died: cch+5 CEM",
-            pid=self.device.system_server_pid,
-        )
+        self._log(f"Process {rec.package} (pid {rec.pid}) has died: cch+5 CEM")
         self._destroy(rec, f"signal {signal}")
         return True
 
