@@ -19,6 +19,7 @@ from harness.batterystats.text import normalize
 _CHECKIN_TITLE = "------ CHECKIN BATTERYSTATS"
 _SECTION_START = "\n------ "
 _SERVICE_PATTERN = r"DUMP OF SERVICE (?:CRITICAL |HIGH |NORMAL )?batterystats:"
+_SERVICE_LITERAL = "DUMP OF SERVICE"  # (searched faster without the space)
 _SERVICE_RE = re.compile(_SERVICE_PATTERN)
 _SERVICE_RE_BYTES = re.compile(_SERVICE_PATTERN.encode())
 # What ends a "DUMP OF SERVICE" block: dumpsys' duration line, the separator before the next
@@ -101,4 +102,8 @@ def locate_in_bugreport(data: str | bytes) -> BatterystatsSections:
 def looks_like_bugreport(data: str | bytes) -> bool:
     """A bugreport or multi-service dump, as opposed to one batterystats output."""
     regex = _SERVICE_RE_BYTES if isinstance(data, bytes) else _SERVICE_RE
-    return _lit(data, _CHECKIN_TITLE) in data or regex.search(data) is not None  # type: ignore[arg-type, operator]
+    if _lit(data, _CHECKIN_TITLE) in data:  # type: ignore[operator]
+        return True
+    # Substring search first: the regex scans a plain dump far slower, and only matches where
+    # this literal is.
+    return _lit(data, _SERVICE_LITERAL) in data and regex.search(data) is not None  # type: ignore[arg-type, operator]

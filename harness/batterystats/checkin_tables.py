@@ -37,7 +37,7 @@ from harness.batterystats.frames import (
     int_array,
     text_array,
 )
-from harness.batterystats.redact import redact_name, redact_sync_name
+from harness.batterystats.redact import MAY_REDACT, redact_name, redact_sync_name
 from harness.batterystats.text import PER_USER_RANGE
 
 if TYPE_CHECKING:
@@ -175,25 +175,6 @@ def _labels(values: list[str | None], categories: list[str] | tuple[str, ...]) -
 # -- redaction -------------------------------------------------------------------------------------
 
 
-def _may_redact_name(name: str) -> bool:
-    """Whether :func:`redact_name` can change ``name``: an e-mail address, a sync wakelock, or
-    "<authority>/<account type>/<account>" (a letter first, two slashes). ``*job*/<package>/
-    <service>`` names, the most common ones with slashes, are none of these."""
-    return (
-        "@" in name
-        or name.startswith("*sync*/")
-        or (name[:1].isascii() and name[:1].isalpha() and name.count("/") >= 2)
-    )
-
-
-def _may_redact_sync_name(name: str) -> bool:
-    """Whether :func:`redact_sync_name` can change ``name``: three parts or an e-mail."""
-    return "@" in name or name.count("/") >= 2
-
-
-_MAY_REDACT = {redact_name: _may_redact_name, redact_sync_name: _may_redact_sync_name}
-
-
 def redact_text(values: pa.Array, fn: Callable[[str], str]) -> pa.Array:
     """Apply a Python string function to each distinct value only (names repeat a lot)."""
     if len(values) == 0:
@@ -202,7 +183,7 @@ def redact_text(values: pa.Array, fn: Callable[[str], str]) -> pa.Array:
     if uniq.null_count:
         uniq = uniq.drop_null()
     src = uniq.to_pylist()
-    may = _MAY_REDACT.get(fn)
+    may = MAY_REDACT.get(fn)
     if may is not None:
         src = [s for s in src if may(s)]
     changed = [(s, d) for s, d in zip(src, map(fn, src), strict=True) if d != s]
@@ -432,9 +413,12 @@ def _transmit_columns(cols: Columns, parts: list[SectionValues], width: int) -> 
         full = p.rows.matrix(copy=False)
         txs.append(full[:, width:] if full.shape[1] > width else np.full((p.rows.n, 0), np.nan))
     levels = max(t.shape[1] for t in txs)
-    tx = np.concatenate(
-        [np.pad(t, ((0, 0), (0, levels - t.shape[1])), constant_values=np.nan) for t in txs]
-    )
+    # NaN-padded to the widest section (np.pad costs more than these small matrices).
+    tx = np.full((sum(len(t) for t in txs), levels), np.nan)
+    at = 0
+    for t in txs:
+        tx[at : at + len(t), : t.shape[1]] = t
+        at += len(t)
     if levels:
         total = np.where(np.isnan(tx).all(axis=1), np.nan, np.nansum(tx, axis=1))
     else:

@@ -13,6 +13,7 @@ are read as UTC and :attr:`History.time_basis` says ``"device-local"``.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -23,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from harness.batterystats.bugreport import locate_in_bugreport, looks_like_bugreport
-from harness.batterystats.frames import categorical, frame
+from harness.batterystats.frames import categorical, frame, text_array
 from harness.batterystats.history_checkin import parse_string_pool, read_checkin_history
 from harness.batterystats.history_codes import (
     ALL_CODES,
@@ -53,7 +54,7 @@ from harness.batterystats.history_tokens import (
     long_enum_values,
     unique_map,
 )
-from harness.batterystats.redact import redact_name, redact_sync_name
+from harness.batterystats.redact import MAY_REDACT, redact_name, redact_sync_name
 from harness.batterystats.text import ProgressCallback, ProgressReporter, normalize
 from harness.errors import ParseError
 
@@ -222,13 +223,6 @@ class History:
 # -- assembly ------------------------------------------------------------------------------------
 
 
-def _int_array(arr: pa.Array) -> pd.arrays.IntegerArray:
-    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
-    values = pc.fill_null(arr, 0).to_numpy(zero_copy_only=False).astype(np.int64)
-    mask = arr.is_null().to_numpy(zero_copy_only=False)
-    return pd.arrays.IntegerArray(values, mask)
-
-
 _DETAIL_CODE = "D"
 _MARKER_NAMES = {
     "RESET": "reset",
@@ -237,7 +231,7 @@ _MARKER_NAMES = {
     "SHUTDOWN": "shutdown",
     "*OVERFLOW*": "overflow",
 }
-_ENUM_CODE_SET = pa.array(sorted(c.code for c in ALL_CODES if c.is_enum), pa.string())
+_ENUM_CODES = frozenset(c.code for c in ALL_CODES if c.is_enum)
 
 
 def _kind_of(code: str) -> str:
@@ -268,35 +262,92 @@ def _derived_category(code_idx: np.ndarray, labels: list[str]) -> pd.Categorical
     return categorical(mapping[code_idx] if len(labels) else code_idx, cats)
 
 
-def _transitions(sign: pa.Array) -> pd.Categorical:
-    enc = pc.dictionary_encode(sign)
-    idx = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    labels = enc.dictionary.to_pylist()
-    mapping = np.array([0 if s == "+" else 1 if s == "-" else -1 for s in labels], dtype=np.int64)
-    codes = mapping[idx] if len(labels) else idx
-    return categorical(codes, ["start", "stop"])
+def _transition_codes(sign: pa.Array) -> np.ndarray:
+    """0 for ``+`` (start), 1 for ``-`` (stop), -1 otherwise (``""`` or null).
+
+    Read off the string buffers (a sign is one byte or none) rather than hashed as strings."""
+    n = len(sign)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    if pa.types.is_large_string(sign.type):
+        sign = sign.cast(pa.string())
+    _, offsets_buf, data_buf = sign.buffers()
+    offsets = np.frombuffer(offsets_buf, dtype=np.int32)[sign.offset : sign.offset + n + 1]
+    data = np.zeros(0, np.uint8) if data_buf is None else np.frombuffer(data_buf, dtype=np.uint8)
+    one = (offsets[1:] - offsets[:-1]) == 1
+    first = np.zeros(n, dtype=np.uint8)
+    first[one] = data[offsets[:-1][one]]
+    out = np.where(first == _PLUS, 0, np.where(first == _MINUS, 1, -1)).astype(np.int64)
+    if sign.null_count:
+        out[sign.is_null().to_numpy(zero_copy_only=False)] = -1
+    return out
 
 
-def _long_values(code: pa.Array, value: pa.Array) -> pa.Array:
-    """Checkin short values of multi-valued states mapped to long names, only where needed."""
-    rows = np.flatnonzero(pc.is_in(code, value_set=_ENUM_CODE_SET).to_numpy(zero_copy_only=False))
+_PLUS, _MINUS = ord("+"), ord("-")
+
+
+def _long_values(code_enc: pa.DictionaryArray, value: pa.Array) -> pa.Array:
+    """Checkin short values of multi-valued states mapped to long names, only where needed.
+
+    ``code_enc`` is the dictionary-encoded code column: enum codes are picked per code."""
+    is_enum = np.array(
+        [c in _ENUM_CODES for c in code_enc.dictionary.to_pylist()] + [False], dtype=bool
+    )
+    idx = pc.fill_null(code_enc.indices, len(is_enum) - 1).to_numpy(zero_copy_only=False)
+    rows = np.flatnonzero(is_enum[idx])
     if not len(rows):
         return value
     take = pa.array(rows)
-    mapped = long_enum_values(pc.take(code, take), pc.take(value, take))
+    mapped = long_enum_values(pc.take(code_enc, take).cast(pa.string()), pc.take(value, take))
     # Scatter the mapped values back: index into value ++ mapped.
-    idx = np.arange(len(value), dtype=np.int64)
-    idx[rows] = len(value) + np.arange(len(rows))
-    return pc.take(pa.concat_arrays([value, mapped]), pa.array(idx))
+    out = np.arange(len(value), dtype=np.int64)
+    out[rows] = len(value) + np.arange(len(rows))
+    return pc.take(pa.concat_arrays([value, mapped]), pa.array(out))
+
+
+def _numpy_int(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """An int64 column without nulls as numpy."""
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    return arr.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+
+
+def _first_seen(ids: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Ids (in ``range(size)``) renumbered by first appearance, and the original id of each
+    new number."""
+    n = len(ids)
+    first = np.full(size, n, dtype=np.int64)
+    # Fancy assignment keeps the last write: written back to front, that is the first index.
+    first[ids[::-1]] = np.arange(n - 1, -1, -1, dtype=np.int64)
+    seen = np.flatnonzero(first < n)
+    by_first = seen[np.argsort(first[seen], kind="stable")]
+    rank = np.zeros(size, dtype=np.int64)
+    rank[by_first] = np.arange(len(by_first))
+    return rank[ids], by_first
 
 
 def _redact_tags(code: pa.Array, tag: pa.Array) -> pa.Array:
-    """Sync tags lose their account by structure, every other tag its e-mail addresses."""
+    """Sync tags lose their account by structure, every other tag its e-mail addresses.
+
+    Each distinct tag is redacted once (both ways when there are sync tags) and the results are
+    gathered with one take: ``general + sync`` indexed by tag index, offset for sync rows.
+    """
+    enc = pc.dictionary_encode(tag)
+    src = enc.dictionary.to_pylist()
+    general = _redacted(src, redact_name)
     is_sync = pc.fill_null(pc.equal(code, "Esy"), False)
-    general = unique_map(tag, redact_name)
-    if not pc.any(is_sync).as_py():
-        return general
-    return pc.if_else(is_sync, unique_map(tag, redact_sync_name), general)
+    sync = _redacted(src, redact_sync_name) if pc.any(is_sync).as_py() else None
+    if general == src and (sync is None or sync == src):
+        return tag
+    if sync is None or sync == general:
+        return pa.array(general, pa.string()).take(enc.indices)
+    offset = pc.if_else(is_sync, pa.scalar(len(src), pa.int32()), pa.scalar(0, pa.int32()))
+    return pa.array(general + sync, pa.string()).take(pc.add(enc.indices, offset))
+
+
+def _redacted(values: list[str], fn: Callable[[str], str]) -> list[str]:
+    may = MAY_REDACT[fn]
+    return [fn(s) if may(s) else s for s in values]
 
 
 def _redact_pool(pool: pa.Table, tokens: pa.Table) -> pa.Table:
@@ -358,69 +409,113 @@ def assemble(raw: RawHistory, *, redact: bool = True) -> History:
                 5, "tag", _redact_tags(tokens.column("code").combine_chunks(), tag)
             )
 
-    value = pc.coalesce(
+    tok_code = tokens.column("code").combine_chunks()
+    code_enc = pc.dictionary_encode(tok_code)
+    tok_value = pc.coalesce(
         tokens.column("tag").combine_chunks(),
-        _long_values(
-            tokens.column("code").combine_chunks(), tokens.column("value").combine_chunks()
-        ),
+        _long_values(code_enc, tokens.column("value").combine_chunks()),
     )
+    # Markers, tokens and step details are merged by record as numpy arrays: only the value
+    # text is gathered by Arrow; codes, signs and UIDs are small integers here.
     cmd_recs = sorted(r for r in raw.commands if r < n)
-    marker_part = pa.table(
-        {
-            "rec": pa.array(cmd_recs, pa.int64()),
-            "sign": pa.array([""] * len(cmd_recs), pa.string()),
-            "code": pa.array([_MARKER_CODES[raw.commands[r][0]] for r in cmd_recs], pa.string()),
-            "uid": pa.nulls(len(cmd_recs), pa.int64()),
-            "value": pa.array(
-                [None if raw.commands[r][1] is None else str(raw.commands[r][1]) for r in cmd_recs],
-                pa.string(),
-            ),
-        }
-    )
-    token_part = pa.table(
-        {
-            "rec": tokens.column("rec"),
-            "sign": tokens.column("sign"),
-            "code": tokens.column("code"),
-            "uid": tokens.column("uid"),
-            "value": value,
-        }
-    )
     det = raw.details
-    detail_part = pa.table(
-        {
-            "rec": det.column("rec"),
-            "sign": pa.array([""] * det.num_rows, pa.string()),
-            "code": pa.array([_DETAIL_CODE] * det.num_rows, pa.string()),
-            "uid": pa.nulls(det.num_rows, pa.int64()),
-            "value": det.column("text"),
-        }
+    n_cmd, n_det = len(cmd_recs), det.num_rows
+    rec_all = np.concatenate(
+        [
+            np.array(cmd_recs, dtype=np.int64),
+            _numpy_int(tokens.column("rec")),
+            _numpy_int(det.column("rec")),
+        ]
     )
-    table = pa.concat_tables([marker_part, token_part, detail_part]).combine_chunks()
-    rec = table.column("rec").to_numpy().astype(np.int64)
     # Markers come first in their record, then tokens in print order, then step details.
-    order = np.argsort(rec, kind="stable")
-    rec = rec[order]
-    keep = order[rec < n] if n else order[:0]
-    if len(keep) != len(order) or not np.array_equal(order, np.arange(len(order))):
-        table = table.take(pa.array(keep))
-        rec = rec[rec < n] if n else rec[:0]
-    code_enc = pc.dictionary_encode(table.column("code").combine_chunks())
-    code_idx = code_enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    codes = code_enc.dictionary.to_pylist()
+    order = np.argsort(rec_all, kind="stable")
+    keep = order[rec_all[order] < n] if n else order[:0]
+    rec = rec_all[keep]
+    identity = len(keep) == len(rec_all) and bool((keep == np.arange(len(keep))).all())
+
+    # Codes: one id per distinct code string over all three parts, then numbered by first
+    # appearance in event order (what dictionary_encode of the merged column gives).
+    union: dict[str, int] = {}
+    tok_ids = np.array(
+        [union.setdefault(c, len(union)) for c in code_enc.dictionary.to_pylist()],
+        dtype=np.int64,
+    )
+    tok_idx = code_enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    cmd_codes = [_MARKER_CODES[raw.commands[r][0]] for r in cmd_recs]
+    code_all = np.concatenate(
+        [
+            np.array([union.setdefault(c, len(union)) for c in cmd_codes], dtype=np.int64),
+            tok_ids[tok_idx] if len(tok_ids) else tok_idx,
+            np.full(n_det, union.setdefault(_DETAIL_CODE, len(union)), dtype=np.int64),
+        ]
+    )[keep]
+    union_names = list(union)
+    code_idx, first_ids = _first_seen(code_all, len(union))
+    codes = [union_names[i] for i in first_ids]
+    kinds = [_kind_of(c) for c in codes]
+    names = [_name_of(c) for c in codes]
+    transition = np.concatenate(
+        [
+            np.full(n_cmd, -1, dtype=np.int64),
+            _transition_codes(tokens.column("sign").combine_chunks()),
+            np.full(n_det, -1, dtype=np.int64),
+        ]
+    )[keep]
+    tok_uid = tokens.column("uid").combine_chunks()
+    uid = pd.arrays.IntegerArray(
+        np.concatenate(
+            [
+                np.zeros(n_cmd, dtype=np.int64),
+                pc.fill_null(tok_uid, 0).to_numpy(zero_copy_only=False).astype(np.int64),
+                np.zeros(n_det, dtype=np.int64),
+            ]
+        )[keep],
+        np.concatenate(
+            [
+                np.ones(n_cmd, dtype=bool),
+                tok_uid.is_null().to_numpy(zero_copy_only=False),
+                np.ones(n_det, dtype=bool),
+            ]
+        )[keep],
+    )
+    # large_string: what the str column keeps (and the timelines take their values from).
+    cmd_value = pa.array(
+        [None if raw.commands[r][1] is None else str(raw.commands[r][1]) for r in cmd_recs],
+        pa.large_string(),
+    )
+    value = pa.concat_arrays(
+        [
+            cmd_value,
+            tok_value.cast(pa.large_string()),
+            det.column("text").combine_chunks().cast(pa.large_string()),
+        ]
+    )
+    if not identity:
+        value = value.take(pa.array(keep))
     events = frame(
         {
             "time_ms": pd.arrays.IntegerArray(time_ms[rec], missing[rec]),
             "elapsed_ms": raw.elapsed_ms[rec],
             "record": rec,
             "segment": segment[rec],
-            "kind": _derived_category(code_idx, [_kind_of(c) for c in codes]),
+            "kind": _derived_category(code_idx, kinds),
             "code": categorical(code_idx, codes),
-            "name": _derived_category(code_idx, [_name_of(c) for c in codes]),
-            "transition": _transitions(table.column("sign").combine_chunks()),
-            "uid": _int_array(table.column("uid")),
-            "value": table.column("value").to_pandas(),
+            "name": _derived_category(code_idx, names),
+            "transition": categorical(transition, ["start", "stop"]),
+            "uid": uid,
+            "value": text_array(value),
         }
+    )
+    # What EventArrays.of would read back out of the event table, from the arrays at hand.
+    arrays = EventArrays(
+        code=code_idx,
+        codes=codes,
+        names=names,
+        kinds=kinds,
+        sign=np.where(transition == 0, 1, np.where(transition == 1, -1, 0)).astype(np.int8),
+        record=rec,
+        uid=uid,
+        value=value,
     )
     records = frame(
         {
@@ -435,18 +530,18 @@ def assemble(raw: RawHistory, *, redact: bool = True) -> History:
             {
                 "index": pool.column("index").to_numpy(),
                 "uid": pool.column("uid").to_numpy(),
-                "string": pool.column("string").to_pandas(),
+                "string": pool.column("string"),
             }
         )
     else:
-        string_pool = pd.DataFrame(
+        string_pool = frame(
             {
-                "index": pd.Series(dtype="int64"),
-                "uid": pd.Series(dtype="int64"),
-                "string": pd.Series(dtype="str"),
+                "index": np.zeros(0, dtype=np.int64),
+                "uid": np.zeros(0, dtype=np.int64),
+                "string": text_array(pa.array([], pa.large_string())),
             }
         )
-    return History(
+    history = History(
         events=events,
         records=records,
         string_pool=string_pool,
@@ -457,6 +552,8 @@ def assemble(raw: RawHistory, *, redact: bool = True) -> History:
         warnings=list(raw.warnings),
         clock=RecordClock(raw.elapsed_ms, time_ms.astype(np.int64), missing, segment),
     )
+    history.__dict__["_arrays"] = arrays  # the cached_property's slot
+    return history
 
 
 _MARKER_CODES = {

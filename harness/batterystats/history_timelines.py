@@ -13,6 +13,7 @@ filtering the whole DataFrame per state would copy every column each time.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -38,17 +39,26 @@ class RecordClock:
     time_missing: np.ndarray  # bool
     segment: np.ndarray  # int64, non-decreasing
 
-    @property
+    # Cached (a frozen dataclass still has an instance __dict__): every timeline asks for them.
+    @cached_property
     def segment_first(self) -> np.ndarray:
         seg = self.segment
         if len(seg) == 0:
             return np.zeros(0, dtype=np.int64)
-        return np.flatnonzero(np.r_[True, seg[1:] != seg[:-1]])
+        change = np.empty(len(seg), dtype=bool)
+        change[0] = True
+        np.not_equal(seg[1:], seg[:-1], out=change[1:])
+        return np.flatnonzero(change)
 
-    @property
+    @cached_property
     def segment_last(self) -> np.ndarray:
         first = self.segment_first
-        return np.r_[first[1:] - 1, len(self.segment) - 1] if len(first) else first
+        if not len(first):
+            return first
+        last = np.empty(len(first), dtype=np.int64)
+        last[:-1] = first[1:] - 1
+        last[-1] = len(self.segment) - 1
+        return last
 
     def times(self, recs: np.ndarray) -> pd.arrays.IntegerArray:
         return pd.arrays.IntegerArray(
@@ -253,18 +263,54 @@ def state_intervals(ev: EventArrays, clock: RecordClock) -> pd.DataFrame:
 _PAIRED_CODES = frozenset(c.code for c in BY_CODE.values() if c.paired)
 
 
+def _first_seen_groups(keys: list[np.ndarray]) -> np.ndarray:
+    """Group number of each row by equal key tuples, numbered in order of first appearance
+    (what ``dictionary_encode`` of a joined string key gives, without building the strings).
+
+    Every key is a non-negative int64 code; they are packed into one int64 where that cannot
+    overflow (then Arrow's hash-based dictionary_encode numbers them by first appearance), else
+    compared as rows.
+    """
+    n = len(keys[0])
+    combined = np.zeros(n, dtype=np.int64)
+    room = 1
+    for k in keys:
+        size = int(k.max()) + 1 if n else 1
+        if room * size >= 2**62:
+            return _first_seen_rows(keys)
+        combined = combined * size + k
+        room *= size
+    return _dense_codes(combined)
+
+
+def _first_seen_rows(keys: list[np.ndarray]) -> np.ndarray:
+    _, first, inverse = np.unique(
+        np.stack(keys, axis=1), axis=0, return_index=True, return_inverse=True
+    )
+    rank = np.empty(len(first), dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(len(first))
+    return rank[inverse.reshape(-1)]
+
+
+def _dense_codes(values: np.ndarray) -> np.ndarray:
+    """Codes 0, 1, 2... of int64 values in order of first appearance (equal values, equal
+    codes)."""
+    enc = pc.dictionary_encode(pa.array(values, pa.int64()))
+    return enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+
+
 def app_intervals(ev: EventArrays, clock: RecordClock) -> pd.DataFrame:
     """Per-UID intervals of paired events (jobs, syncs, alarms, wakelocks, top app...).
 
     Also the CPU wakelock state ``w`` as kind ``wakelock_held``: the history names the wakelock
     that *first* woke the CPU for each held period, so that is the UID it is attributed to.
     """
-    paired = ev.rows_of_codes(_PAIRED_CODES)
-    paired = (
-        paired[np.array([ev.kinds[c] == EVENT for c in ev.code[paired]], dtype=bool)]
-        if len(paired)
-        else paired
+    # Paired event codes, decided per code rather than per row.
+    wanted = np.array(
+        [c in _PAIRED_CODES and k == EVENT for c, k in zip(ev.codes, ev.kinds, strict=True)],
+        dtype=bool,
     )
+    paired = np.flatnonzero(wanted[ev.code]) if len(wanted) else np.zeros(0, np.int64)
     sign = ev.sign[paired].copy()
     rec = ev.record[paired]
     # Unsigned paired events right at a segment start list what was already active at a reset
@@ -275,36 +321,33 @@ def app_intervals(ev: EventArrays, clock: RecordClock) -> pd.DataFrame:
     sign = np.where(already, 1, sign).astype(np.int8)
     keep = sign != 0
     paired, sign, already = paired[keep], sign[keep], already[keep]
-    already_rows = set(paired[already].tolist())
     held = ev.rows_of_codes({"w"})
     held = held[ev.sign[held] != 0]
 
+    # Interval kind labels: one per code, then "wakelock_held"; a category per used label.
+    labels = [INTERVAL_KIND_NAMES.get(c, n) for c, n in zip(ev.codes, ev.names, strict=True)]
+    labels.append("wakelock_held")
     srcs: list[np.ndarray] = []
     fields: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
     kinds: list[np.ndarray] = []
     if len(paired):
-        # One group per (event code, uid, tag), numbered through a joined string key.
+        # One group per (event code, uid, tag); a missing tag counts as an empty one.
         uid = ev.uid[paired]
-        uid_text = pc.cast(
-            pa.array(uid.to_numpy(dtype=np.int64, na_value=-(2**62)), pa.int64()), pa.string()
-        )
-        key = pc.binary_join_element_wise(
-            pc.cast(pa.array(ev.code[paired]), pa.string()),
-            uid_text,
-            pc.cast(pc.fill_null(ev.values(paired), ""), pa.string()),
-            "\x1f",
-        )
-        group = pc.dictionary_encode(key).indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        uid_key = _dense_codes(uid.to_numpy(dtype=np.int64, na_value=-(2**62)))
+        tag = pc.dictionary_encode(pc.fill_null(ev.values(paired), ""))
+        tag_key = tag.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        group = _first_seen_groups([ev.code[paired], uid_key, tag_key])
         order = _sort_rows(paired, group, ev)
         rows, s, e, so, eo = _pair(group[order], ev.record[paired[order]], sign[order], clock)
         src = paired[order][rows]
-        if already_rows:
+        if already.any():
             # Active before the reset: the real start was not observed.
-            so = so & ~np.isin(src, list(already_rows))
+            was_active = np.zeros(len(ev.code), dtype=bool)
+            was_active[paired[already]] = True
+            so = so & ~was_active[src]
         srcs.append(src)
         fields.append((s, e, so, eo))
-        labels = [INTERVAL_KIND_NAMES.get(c, n) for c, n in zip(ev.codes, ev.names, strict=True)]
-        kinds.append(np.array(labels, dtype=object)[ev.code[src]] if labels else src)
+        kinds.append(ev.code[src])
     if len(held):
         order = np.argsort(ev.record[held], kind="stable")
         held = held[order]
@@ -314,15 +357,21 @@ def app_intervals(ev: EventArrays, clock: RecordClock) -> pd.DataFrame:
         src = held[rows]
         srcs.append(src)
         fields.append((s, e, so, eo))
-        kinds.append(np.full(len(src), "wakelock_held", dtype=object))
+        kinds.append(np.full(len(src), len(labels) - 1, dtype=np.int64))
     if not srcs:
         return _empty_intervals(
             {"kind": "category", "code": "category", "uid": "Int64", "name": "str"}
         )
     src = np.concatenate(srcs)
     s, e, so, eo = (np.concatenate([f[i] for f in fields]) for i in range(4))
-    kind = np.concatenate(kinds)
-    order = np.lexsort((kind.astype(str), s))
+    # Label index -> code among the sorted labels in use (what pd.Categorical infers).
+    label_idx = np.concatenate(kinds)
+    used = sorted({labels[i] for i in np.unique(label_idx).tolist()})
+    position = {c: i for i, c in enumerate(used)}
+    to_code = np.array([position.get(x, -1) for x in labels], dtype=np.int64)
+    kind = to_code[label_idx]
+    # Sorted by start record, then kind (by name: the codes follow the sorted names).
+    order = np.lexsort((kind, s))
     src, s, e, so, eo, kind = src[order], s[order], e[order], so[order], eo[order], kind[order]
     return _interval_frame(
         clock,
@@ -331,10 +380,10 @@ def app_intervals(ev: EventArrays, clock: RecordClock) -> pd.DataFrame:
         so,
         eo,
         {
-            "kind": pd.Categorical(kind),
+            "kind": categorical(kind, used),
             "code": ev.category(src, ev.codes),
             "uid": ev.uid[src],
-            "name": ev.values(src).to_pandas(),
+            "name": ev.values(src),
         },
     )
 
@@ -380,6 +429,16 @@ def _ffill(values: np.ndarray, present: np.ndarray) -> np.ndarray:
     return out
 
 
+def _ffill_codes(codes: np.ndarray, present: np.ndarray) -> np.ndarray:
+    """:func:`_ffill` for int64 codes: -1 before the first present slot."""
+    idx = np.where(present, np.arange(len(codes)), 0)
+    np.maximum.accumulate(idx, out=idx)
+    out = codes[idx]
+    if len(codes) and not present[0]:
+        out[~np.maximum.accumulate(present)] = -1
+    return out
+
+
 def battery_timeline(ev: EventArrays, clock: RecordClock) -> pd.DataFrame:
     """One row per record where a battery field changed, every field forward-filled."""
     rows = ev.rows_of_kind(BATTERY)
@@ -406,16 +465,28 @@ def battery_timeline(ev: EventArrays, clock: RecordClock) -> pd.DataFrame:
         sel = np.flatnonzero(col == j)
         present = np.zeros(len(recs), dtype=bool)
         if kind == "str":
-            labels = np.full(len(recs), None, dtype=object)
+            # Forward-filled as codes into the distinct words (-1: none yet, or no value);
+            # the categories are the words left in the column, sorted.
+            # (Status, health and plug change rarely: a few Python strings.)
+            word = np.full(len(recs), -1, dtype=np.int64)
+            index: dict[str, int] = {}
             if len(sel):
-                labels[at[sel]] = np.asarray(text.take(pa.array(sel)).to_pylist(), dtype=object)
+                ids = [
+                    -1 if v is None else index.setdefault(v, len(index))
+                    for v in text.take(pa.array(sel)).to_pylist()
+                ]
+                word[at[sel]] = ids
                 present[at[sel]] = True
-            filled = _ffill(labels, present)
-            cats = sorted({x for x in filled.tolist() if x is not None})
-            lookup = {c: i for i, c in enumerate(cats)}
-            data[column] = categorical(
-                np.fromiter((lookup.get(x, -1) for x in filled), np.int64, len(filled)), cats
-            )
+            words = list(index)
+            filled = _ffill_codes(word, present)
+            left = filled[filled >= 0]
+            used = np.flatnonzero(np.bincount(left, minlength=len(words))).tolist()
+            cats = sorted(words[i] for i in used)
+            position = {c: i for i, c in enumerate(cats)}
+            remap = np.full(len(words) + 1, -1, dtype=np.int64)  # last slot: -1 stays -1
+            for i in used:
+                remap[i] = position[words[i]]
+            data[column] = categorical(remap[filled], cats)
             continue
         num = np.full(len(recs), np.nan)
         num[at[sel]] = values[sel]

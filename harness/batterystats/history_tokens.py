@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from harness.batterystats.history_codes import TAGGED_CODES, enum_value_table
+from harness.batterystats.redact import MAY_REDACT
 
 TOKEN_SCHEMA = pa.schema(
     [
@@ -120,39 +121,40 @@ def is_tagged(code: pa.Array) -> pa.Array:
     return pa.array(flags[idx] if len(flags) else np.zeros(len(idx), dtype=bool))
 
 
-# Bounded digit runs: anything longer is not a UID (and would overflow int64).
+# Bounded digit runs: anything longer is not a UID (and would overflow int64). ASCII digits
+# only and a full match, as Arrow's RE2 reads ``\d`` and ``^...$``.
 _UID_TEXT_RE = r"^(?:u(?P<user>\d{1,6})(?P<kind>ai|a|i|s)(?P<id>\d{1,9})|(?P<plain>-?\d{1,12}))$"
+_UID_TEXT = re.compile(_UID_TEXT_RE.removeprefix("^").removesuffix("$"), re.ASCII)
+_UID_BASE = {
+    "a": 10_000,  # Process.FIRST_APPLICATION_UID
+    "i": 99_000,  # Process.FIRST_ISOLATED_UID
+    "ai": 90_000,  # Process.FIRST_APP_ZYGOTE_ISOLATED_UID
+    "s": 0,
+}
+
+
+def _uid_of(text: str) -> int | None:
+    m = _UID_TEXT.fullmatch(text)
+    if m is None:
+        return None
+    plain = m.group("plain")
+    if plain is not None:
+        return int(plain)
+    return int(m.group("user")) * 100_000 + _UID_BASE[m.group("kind")] + int(m.group("id"))
 
 
 def parse_uid_text(text: pa.Array) -> pa.Array:
-    """Inverse of ``UserHandle.formatUid``: ``1000``, ``u0a152``, ``u10s1000``, ``u0i5``..."""
-    m = pc.extract_regex(text, _UID_TEXT_RE)
-    ok = pc.is_valid(m)
-    plain = pc.struct_field(m, "plain")
-    user = pc.struct_field(m, "user")
-    kind = pc.struct_field(m, "kind")
-    ident = pc.struct_field(m, "id")
+    """Inverse of ``UserHandle.formatUid``: ``1000``, ``u0a152``, ``u10s1000``, ``u0i5``...
 
-    def to_int(a: pa.Array) -> pa.Array:
-        a = pc.if_else(pc.equal(a, ""), pa.scalar(None, pa.string()), a)
-        return pc.cast(a, pa.int64())
-
-    base = pc.if_else(
-        pc.equal(kind, "a"),
-        pa.scalar(10_000, pa.int64()),  # Process.FIRST_APPLICATION_UID
-        pc.if_else(
-            pc.equal(kind, "i"),
-            pa.scalar(99_000, pa.int64()),  # Process.FIRST_ISOLATED_UID
-            pc.if_else(
-                pc.equal(kind, "ai"),
-                pa.scalar(90_000, pa.int64()),  # Process.FIRST_APP_ZYGOTE_ISOLATED_UID
-                pa.scalar(0, pa.int64()),
-            ),
-        ),
-    )
-    formatted = pc.add(pc.multiply(to_int(user), 100_000), pc.add(base, to_int(ident)))
-    uid = pc.coalesce(to_int(plain), formatted)
-    return pc.if_else(ok, uid, pa.scalar(None, pa.int64()))
+    Read once per distinct text with Python's regex: a history names a few dozen UIDs in
+    thousands of tokens, and Arrow's regex kernels compile their pattern on every call, which
+    alone costs more than parsing the distinct texts.
+    """
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    enc = pc.dictionary_encode(text)
+    uids = pa.array([_uid_of(s) for s in enc.dictionary.to_pylist()], pa.int64())
+    return uids.take(enc.indices)
 
 
 def unique_map(values: pa.Array, fn: Callable[[str], str]) -> pa.Array:
@@ -163,7 +165,9 @@ def unique_map(values: pa.Array, fn: Callable[[str], str]) -> pa.Array:
     if len(uniq) == 0:
         return values
     src = uniq.to_pylist()
-    dst = [fn(s) for s in src]
+    may = MAY_REDACT.get(fn)
+    # Only values the function may change are passed to it (see redact.MAY_REDACT).
+    dst = [fn(s) for s in src] if may is None else [fn(s) if may(s) else s for s in src]
     if dst == src:
         return values
     idx = pc.index_in(values, value_set=uniq)

@@ -52,3 +52,29 @@ def redact_name(name: str) -> str:
     if m is not None:
         return f"{m.group(1) or ''}{m.group(2)}/{m.group(3)}/{ACCOUNT_PLACEHOLDER}"
     return redact_email(name)
+
+
+# -- cheap pre-checks: redaction runs over every distinct name of a dump, and nearly all of them
+# are ordinary names that these rule out without a regex.
+
+
+def may_redact_name(name: str) -> bool:
+    """Whether :func:`redact_name` can change ``name``: an e-mail address, a sync wakelock, or
+    "<authority>/<account type>/<account>" (a letter first, two slashes). ``*job*/<package>/
+    <service>`` names, the most common ones with slashes, are none of these."""
+    if "/" not in name:  # most names: then only an e-mail address can be redacted
+        return "@" in name
+    return (
+        "@" in name
+        or name.startswith(_SYNC_WAKELOCK)
+        or (name[:1].isascii() and name[:1].isalpha() and name.count("/") >= 2)
+    )
+
+
+def may_redact_sync_name(name: str) -> bool:
+    """Whether :func:`redact_sync_name` can change ``name``: three parts or an e-mail."""
+    return "@" in name or name.count("/") >= 2
+
+
+# redaction function -> its pre-check (False: the function returns the name unchanged)
+MAY_REDACT = {redact_name: may_redact_name, redact_sync_name: may_redact_sync_name}
