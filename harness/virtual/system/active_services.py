@@ -153,6 +153,8 @@ class ActiveServices(SystemService, ServiceTimeouts):
         self.services: dict[tuple[str, str], ServiceRecord] = {}
         self.fgs_allowlist: dict[str, FgsAllowlistEntry] = {}
         self.left_top: dict[str, int] = {}
+        # Packages whose uid `am make-uid-idle` idled after they left the top (settle over).
+        self.idled: set[str] = set()
         # Android 15 time limits: (package, type bit) -> [[start, end or None], ...].
         self.usage: dict[tuple[str, int], list[list[int | None]]] = {}
         self._limit_timers: dict[tuple[str, int], Timer] = {}
@@ -341,10 +343,23 @@ class ActiveServices(SystemService, ServiceTimeouts):
         if self.has_foreground_service(package):
             return True
         left = self.left_top.get(package)
-        if left is not None and self._now() - left < BACKGROUND_SETTLE_MS:
+        if left is not None and package not in self.idled \
+                and self._now() - left < BACKGROUND_SETTLE_MS:
             return True
         doze = self.system.find("deviceidle")
         return bool(doze is not None and doze.is_temp_whitelisted(package))
+
+    def make_uid_idle(self, package: str) -> bool:
+        """ActivityManagerService.makePackageIdle (``am make-uid-idle``): a uid in the
+        background but still within its settle minute becomes idle at once (UidRecord.setIdle,
+        doStopUidLocked). The 5 s FGS grace after the activity stopped being visible is
+        separate (it follows the process's last top time) and goes on. Returns whether a uid
+        was idled."""
+        left = self.left_top.get(package)
+        if left is None or package in self.idled or self._now() - left >= BACKGROUND_SETTLE_MS:
+            return False
+        self.idled.add(package)
+        return True
 
     def allow_fgs_start_temporarily(
         self, package: str, duration_ms: int, code: str, reason: str = ""
@@ -664,6 +679,7 @@ class ActiveServices(SystemService, ServiceTimeouts):
             self.left_top[self._top] = now
         self._top = package
         self.left_top.pop(package, None)
+        self.idled.discard(package)
         if self._limited(package):
             # Android 15: "The timer resets when the user brings the app to the foreground."
             active = self._active_types(package)

@@ -758,6 +758,11 @@ class UsageStatsService(SystemService):
                 inv, cmd, "java.lang.IllegalArgumentException", f"Unknown package name {rest[0]}"
             )
             return 255
+        from harness.virtual.system.active_services import ActiveServices
+
+        services = self.system.maybe_service(ActiveServices)
+        if services is not None:
+            services.make_uid_idle(rest[0])
         return 0
 
     # ------------------------------------------------------------------ dumpsys usagestats

@@ -218,6 +218,24 @@ def test_android_8_background_service_limit(bench):
     assert errout.startswith("Error: app is in background uid ") and rc == 255
 
 
+
+def test_make_uid_idle_ends_the_settle_minute_but_not_the_fgs_grace(bench):
+    b = bench(api_level=34, rate=1.0)
+    b.service_actions[SYNC] = go_foreground()
+    b.home(settle=False)
+    assert b.call(lambda: b.services.is_uid_active(PKG))  # the minute after leaving the top
+    b.out(f"am make-uid-idle {PKG}")
+    assert not b.call(lambda: b.services.is_uid_active(PKG))
+    err = b.call(lambda: b.services.start_service(PKG, ".PlainService"))
+    assert isinstance(err, IllegalStateException)
+    # The 5 s after the activity stopped being visible still allow a foreground service.
+    assert start_fgs(b) == f"{PKG}/.SyncService"
+    [svc] = b.services_dump().find(PKG)
+    assert svc.allow_start_foreground == "ACTIVITY_VISIBILITY_GRACE_PERIOD"
+    b.launch()  # back on top: the next time it leaves, it settles again
+    b.home(settle=False)
+    assert b.call(lambda: b.services.is_uid_active(PKG))
+
 def test_background_restricted_app_gets_no_foreground_service(bench):
     b = bench(api_level=30, rate=100)
     b.home()
