@@ -35,7 +35,7 @@ def recording(device_loop: DeviceLoop, dev: VirtualDevice, event: str) -> Iterat
     try:
         yield seen
     finally:
-        on_loop(device_loop, lambda: bus._subs[event].remove(listener))
+        on_loop(device_loop, lambda: bus.unsubscribe(event, listener))
 
 
 def restore_battery(sh: Shell, dev: VirtualDevice) -> None:

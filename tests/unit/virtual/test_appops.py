@@ -3,9 +3,7 @@ Python API other models use, and persistence across reboots."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Any
+from collections.abc import Iterator
 
 import pytest
 
@@ -16,30 +14,9 @@ from harness.virtual.runner import DeviceLoop
 from harness.virtual.system.appops import AppOpsService
 from harness.virtual.system.packages import PackageManagerService
 from tests.unit.virtual.conftest import Shell
+from tests.unit.virtual.helpers import on_loop, recording
 
 APP = "com.example.ops"
-
-
-def on_loop(device_loop: DeviceLoop, fn: Callable[[], Any]) -> Any:
-    async def run() -> Any:
-        return fn()
-
-    return device_loop.call(run())
-
-
-@contextmanager
-def recording(device_loop: DeviceLoop, dev: VirtualDevice, event: str) -> Iterator[list[dict]]:
-    seen: list[dict] = []
-
-    def listener(**payload: Any) -> None:
-        seen.append(payload)
-
-    bus = dev.system.bus
-    on_loop(device_loop, lambda: bus.subscribe(event, listener))
-    try:
-        yield seen
-    finally:
-        on_loop(device_loop, lambda: bus._subs[event].remove(listener))
 
 
 def install(device_loop: DeviceLoop, dev: VirtualDevice, package: str) -> int:
