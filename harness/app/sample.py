@@ -318,7 +318,22 @@ class SampleApp:
             self.device.shell(profile.command("make_uid_idle", package=c.PACKAGE),  # type: ignore[arg-type]
                               check=True)
         if past_fgs_grace:
-            time.sleep(FG_TO_BG_FGS_GRACE_S + 0.5)
+            self._wait_device_time(FG_TO_BG_FGS_GRACE_S + 0.5)
+
+    def _uptime_s(self) -> float:
+        out = self.device.shell(["cat", "/proc/uptime"], check=True).stdout
+        return float(out.split()[0])
+
+    def _wait_device_time(self, seconds: float) -> None:
+        """Wait until the device's own clock (``/proc/uptime``, the elapsed-realtime base the
+        platform's grace periods run on) has moved ``seconds`` on."""
+        target = self._uptime_s() + seconds
+        deadline = time.monotonic() + seconds * 10 + 30
+        while (now := self._uptime_s()) < target:
+            if time.monotonic() > deadline:
+                raise WaitTimeout(self.device.serial, f"{seconds} s of device time",
+                                  f"uptime {now:.1f} s, waiting for {target:.1f} s", seconds)
+            time.sleep(min(0.2, target - now))
 
     def kill_process(self, timeout_s: float = 10) -> bool:
         """Kill the app's process with SIGKILL from its own uid (``run-as``), as the low-memory
