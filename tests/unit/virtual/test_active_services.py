@@ -330,13 +330,14 @@ def test_data_sync_time_limit_on_android_15(bench):
     start_fgs(b, in_foreground=True)
     started = b.of("fgs_started")[0].elapsed
     b.home()
-    b.wait_until(lambda: b.of("timeout"), timeout_s=20)
+    # onTimeout is recorded on the device's thread just before the app's stopSelf: wait for both.
+    b.wait_until(lambda: b.of("timeout") and b.of("stop"), timeout_s=20)
     timeout = b.of("timeout")[0]
     assert timeout.payload["fgs_type"] == DATA_SYNC
     assert timeout.elapsed - started >= 6 * HOUR - MINUTE
     stopped = b.of("fgs_stopped")[0]
     assert stopped.payload["reason"] == "timeout"
-    assert b.of("stop")  # the app stopped itself in onTimeout: no crash
+    assert b.of("stop")[0].elapsed >= timeout.elapsed  # stopped itself in onTimeout: no crash
     assert PKG in b.out("ps -A")
     # The allowance is spent: a new dataSync FGS fails until the app comes to the top.
     assert b.sh(f"am start-foreground-service -n {PKG}/.SyncService")[2] == 0

@@ -274,7 +274,10 @@ def test_screen_doze_and_discharge_are_timed_on_battery(fast, device_loop):
     sh("input keyevent KEYCODE_SLEEP")
     assert "Now forced in to deep idle mode" in sh("cmd deviceidle force-idle deep")[0]
     time.sleep(0.7)  # about 12 min on the device: a couple of 1 % steps with the screen off
-    sh("cmd deviceidle unforce")
+    # force-active leaves deep idle with the screen still off (becomeActiveLocked). After a mere
+    # unforce the device would stay idle until the screen came on, and DeviceIdleController
+    # hears of the screen after batterystats does, so the two timers would end in a race.
+    sh("cmd deviceidle force-active")
     sh("input keyevent KEYCODE_WAKEUP")
     out = sh("dumpsys batterystats -c")[0]
     cable(device_loop, dev, "usb")
