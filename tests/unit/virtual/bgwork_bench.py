@@ -173,6 +173,13 @@ class Bench:
         while not pred():
             assert time.monotonic() < deadline, "timed out"
             time.sleep(0.005)
+        self.settle()
+
+    def settle(self) -> None:
+        """Let the device's loop finish the step the test thread saw half-way: events are
+        recorded from the loop's thread, so a step (a broadcast and the app's action on it) may
+        still be running when its first event shows. A no-op queued on the loop runs after it."""
+        self.run(lambda: None)
 
     def wait_device_ms(self, ms: int) -> None:
         target = self.elapsed() + ms

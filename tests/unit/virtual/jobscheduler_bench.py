@@ -158,6 +158,8 @@ class JobBench:
         while not pred():
             assert time.monotonic() < deadline, "timed out"
             time.sleep(0.005)
+        # Events come from the loop's thread: let the step that made ``pred`` true finish.
+        self.run(lambda: None)
 
     def wait_device_ms(self, ms: int) -> None:
         target = self.elapsed() + ms
