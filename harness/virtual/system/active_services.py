@@ -7,7 +7,8 @@ from inside the service), :meth:`~ActiveServices.stop_foreground` and
 ``AppModel.on_start_service``, ``on_stop_service`` and ``on_service_timeout``. Foreground
 services post their notification through :mod:`~.notification` and are announced on the bus as
 ``fgs_started(package, uid, service, types)`` / ``fgs_stopped(package, uid, service, types,
-reason)``. ``am startservice|start-foreground-service|stopservice`` and ``dumpsys activity
+reason)``; ``am make-uid-idle`` ending a uid's settle minute early is ``uid_idle(package,
+uid)``. ``am startservice|start-foreground-service|stopservice`` and ``dumpsys activity
 services [PKG]`` are registered with the activity manager.
 
 The rules, per release (ActiveServices / ActivityManagerService; ``android-background-behavior.md``
@@ -359,6 +360,9 @@ class ActiveServices(SystemService, ServiceTimeouts):
         if left is None or package in self.idled or self._now() - left >= BACKGROUND_SETTLE_MS:
             return False
         self.idled.add(package)
+        # UidObserver.onUidIdle: JobScheduler and AppStateTracker re-evaluate the uid's jobs.
+        pkg = self._pm.get(package)
+        self.system.bus.publish("uid_idle", package=package, uid=pkg.uid if pkg else -1)
         return True
 
     def allow_fgs_start_temporarily(

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from harness.virtual.system.active_services_policy import BACKGROUND_SETTLE_MS
 from harness.virtual.system.job_info import FLAG_IMPORTANT_WHILE_FOREGROUND
 from harness.virtual.system.job_quota import (
     ACTIVE_INDEX,
@@ -87,6 +88,8 @@ class JobInputs:
         self._temp_whitelisted: dict[str, int] = {}
         self._network_connected = True
         self._screen_on: bool | None = None
+        self._top: str | None = None
+        self._settle_timers: dict[str, Any] = {}
 
     def start(self) -> None:
         try:
@@ -105,12 +108,28 @@ class JobInputs:
         bus.subscribe("appop_changed", self._on_appop)
         bus.subscribe("temp_whitelist_changed", self._on_temp_whitelist)
         bus.subscribe("network_changed", self._on_network)
-        for event in ("whitelist_changed", "top_changed", "storage_changed"):
+        # The uid state changes JobScheduler's UidObservers hear of (onUidStateChanged,
+        # onUidActive / onUidIdle / onUidGone): the top, foreground services, make-uid-idle,
+        # and a process dying (its uid is gone).
+        am = self._service("activity", "ActivityManagerService")
+        self._top = am.top[0] if am is not None and am.top else None
+        bus.subscribe("top_changed", self._on_top_changed)
+        for event in (
+            "whitelist_changed",
+            "storage_changed",
+            "fgs_started",
+            "fgs_stopped",
+            "uid_idle",
+            "process_died",
+        ):
             bus.subscribe(event, lambda **_: self._on_change())
 
     def close(self) -> None:
         if self.battery_tracker is not None:
             self.battery_tracker.close()
+        for timer in self._settle_timers.values():
+            timer.cancel()
+        self._settle_timers.clear()
 
     def _service(self, module: str, cls: str) -> Any:
         import importlib
@@ -156,6 +175,28 @@ class JobInputs:
     def _on_network(self, connected: bool = True, **_: object) -> None:
         self._network_connected = bool(connected)
         self._on_change()
+
+    def _on_top_changed(self, package: str, **_: object) -> None:
+        previous, self._top = self._top, package
+        self._cancel_settle(package)
+        if previous is not None and previous != package:
+            # The app that left the top stays active for BACKGROUND_SETTLE_TIME; the activity
+            # manager then idles its uid (IDLE_UIDS_MSG -> onUidIdle), which JobScheduler hears.
+            timer = self.system.timers.call_later(
+                BACKGROUND_SETTLE_MS, "JS uid settle", lambda: self._on_settled(previous)
+            )
+            self._cancel_settle(previous)
+            self._settle_timers[previous] = timer
+        self._on_change()
+
+    def _on_settled(self, package: str) -> None:
+        self._settle_timers.pop(package, None)
+        self._on_change()
+
+    def _cancel_settle(self, package: str) -> None:
+        timer = self._settle_timers.pop(package, None)
+        if timer is not None:
+            timer.cancel()
 
     # ------------------------------------------------------------------ battery, storage
     @property
@@ -245,10 +286,47 @@ class JobInputs:
             return bool(power.screen_on)
         return True if self._screen_on is None else self._screen_on
 
-    def uid_active(self, uid: int) -> bool:
-        """The uid is active/foreground/top: the model's activity manager knows only TOP."""
+    # ------------------------------------------------------------------ uid states
+    # JobScheduler keeps three views of a uid, each fed by its own UidObserver: TOP, foreground
+    # (TOP or a foreground service) and the activity manager's "active" (not idle).
+    def _packages(self, uid: int) -> list[str]:
+        pm = self._service("packages", "PackageManagerService")
+        return [] if pm is None else [p.name for p in pm.by_uid(uid)]
+
+    def _active_services(self) -> Any:
+        return self._service("active_services", "ActiveServices")
+
+    def uid_top(self, uid: int) -> bool:
+        """procState TOP (QuotaController.mTopAppCache): a job that starts now is top-started
+        (QuotaController.prepareForExecutionLocked)."""
         am = self._service("activity", "ActivityManagerService")
         return bool(am and am.uid_is_active(uid))
+
+    def uid_foreground(self, uid: int) -> bool:
+        """procState <= PROCESS_STATE_FOREGROUND_SERVICE: TOP or running a foreground service
+        (QuotaController's UidObserver -> mForegroundUids, isUidInForeground)."""
+        if self.uid_top(uid):
+            return True
+        services = self._active_services()
+        return services is not None and any(
+            services.has_foreground_service(p) for p in self._packages(uid)
+        )
+
+    def uid_active(self, uid: int) -> bool:
+        """The activity manager's "active" uid (AppStateTrackerImpl.isUidActive, fed by
+        onUidActive / onUidIdle): TOP, a foreground service, the minute after leaving the top
+        (BACKGROUND_SETTLE_TIME, ended early by ``am make-uid-idle``) or the temp allowlist
+        (OomAdjuster.updateUidsLSP keeps an allowlisted uid active). A uid without a process
+        has no UidRecord and is idle (onUidGone). Without ActiveServices: TOP."""
+        if self.uid_top(uid):
+            return True
+        services = self._active_services()
+        am = self._service("activity", "ActivityManagerService")
+        if services is None or am is None:
+            return False
+        return any(
+            am.process_of(p) is not None and services.is_uid_active(p) for p in self._packages(uid)
+        )
 
     def raw_bucket(self, package: str) -> int:
         """UsageStatsManagerInternal.getAppStandbyBucket (ACTIVE without usage stats)."""
@@ -347,7 +425,11 @@ class EvalContext:
 def evaluate_job(job: JobStatus, ctx: EvalContext) -> None:
     """Apply every controller to ``job`` (maybeStartTrackingJobLocked + the state updates)."""
     api, now, inputs = ctx.api_level, ctx.now, ctx.inputs
+    # BackgroundJobsController.updateSingleJobRestrictionLocked: JobStatus.setUidActive with
+    # AppStateTracker.isUidActive (the settle minute after the top counts).
     uid_active = inputs.uid_active(job.uid)
+    # QuotaController.isUidInForeground: TOP or a foreground service, nothing after that.
+    foreground = inputs.uid_foreground(job.uid)
     job.uid_active = uid_active if api >= 28 else False
     job.set_standby_bucket(bucket_index(inputs.raw_bucket(job.package), api))
     tracking = TRACKING_QUOTA if api >= 29 else 0
@@ -394,16 +476,18 @@ def evaluate_job(job: JobStatus, ctx: EvalContext) -> None:
     if ctx.quota is not None:
         # QuotaController decides EJ approval first: battery saver and Doze exemptions of
         # expedited jobs depend on it (BackgroundJobsController.evaluateStateLocked).
-        _expedited_quota(job, ctx, uid_active, temp)
+        _expedited_quota(job, ctx, foreground, temp)
     if api >= 28:
         _background_jobs_controller(job, inputs, uid_active, temp, now)
     else:
-        # AppIdleController (Android 8): idle apps wait, except while charging (parole).
-        job.set_constraint(
-            CONSTRAINT_APP_NOT_IDLE_O, uid_active or not inputs.is_app_idle(job.package), now
-        )
+        # AppIdleController.maybeStartTrackingJobLocked (Android 8): appIdle = !parole &&
+        # isAppIdle(pkg), no uid state; using the app (top) is what makes it not idle.
+        job.set_constraint(CONSTRAINT_APP_NOT_IDLE_O, not inputs.is_app_idle(job.package), now)
 
-    # DeviceIdleJobsController.updateTaskStateLocked.
+    # DeviceIdleJobsController.updateTaskStateLocked. Its mForegroundUids come from
+    # setUidActiveLocked, which JobSchedulerService calls on MSG_UID_ACTIVE / MSG_UID_IDLE /
+    # MSG_UID_GONE: the activity manager's active uids. updateIdleMode re-evaluates their jobs
+    # at once on a Doze exit, the rest after BACKGROUND_JOBS_DELAY.
     whitelisted = inputs.is_doze_whitelisted(job.package)
     job.app_has_doze_exemption = whitelisted
     allow_in_idle = bool(job.job.flags & FLAG_IMPORTANT_WHILE_FOREGROUND) and (uid_active or temp)
@@ -413,7 +497,7 @@ def evaluate_job(job: JobStatus, ctx: EvalContext) -> None:
     )
 
     if ctx.quota is not None:
-        _quota_controller(job, ctx, uid_active)
+        _quota_controller(job, ctx, foreground)
     if 33 <= api <= 35:
         # TareController with TARE disabled (enable_tare=false): every job can afford to run.
         job.set_constraint(CONSTRAINT_TARE_WEALTH, True, now)
@@ -440,13 +524,14 @@ def _background_jobs_controller(
     job.set_constraint(CONSTRAINT_BACKGROUND_NOT_RESTRICTED, not restricted, now)
 
 
-def _quota_controller(job: JobStatus, ctx: EvalContext, uid_active: bool) -> None:
-    """QuotaController.isWithinQuotaLocked(JobStatus): TOP-started jobs and foreground uids are
-    within quota; NEVER never is; charging frees every bucket but RESTRICTED."""
+def _quota_controller(job: JobStatus, ctx: EvalContext, foreground: bool) -> None:
+    """QuotaController.isWithinQuotaLocked(JobStatus): TOP-started jobs and foreground uids
+    (isUidInForeground: TOP or a foreground service) are within quota; NEVER never is;
+    charging frees every bucket but RESTRICTED."""
     quota, now, inputs = ctx.quota, ctx.now, ctx.inputs
     assert quota is not None
     bucket = job.effective_bucket()
-    if job.key in ctx.top_started or uid_active:
+    if job.key in ctx.top_started or foreground:
         within = True
     elif bucket == NEVER_INDEX:
         within = False
@@ -457,7 +542,7 @@ def _quota_controller(job: JobStatus, ctx: EvalContext, uid_active: bool) -> Non
     job.set_constraint(CONSTRAINT_WITHIN_QUOTA, within, now)
 
 
-def _expedited_quota(job: JobStatus, ctx: EvalContext, uid_active: bool, temp: bool) -> None:
+def _expedited_quota(job: JobStatus, ctx: EvalContext, foreground: bool, temp: bool) -> None:
     """QuotaController.isWithinEJQuotaLocked: TOP, foreground and temp-allowlisted apps are
     within EJ quota, others while their EJ time (per the real standby bucket) lasts."""
     quota = ctx.quota
@@ -465,15 +550,16 @@ def _expedited_quota(job: JobStatus, ctx: EvalContext, uid_active: bool, temp: b
     if not job.is_requested_ej or not quota.era.ej_limit_ms:
         return
     top_started = job.key in ctx.top_started
-    job.set_ej_quota_approved(within_ej_quota(job, quota, ctx.now, uid_active, temp, top_started))
+    job.set_ej_quota_approved(within_ej_quota(job, quota, ctx.now, foreground, temp, top_started))
 
 
 def within_ej_quota(
-    job: JobStatus, quota: QuotaTracker, now: int, uid_active: bool, temp: bool, top_started: bool
+    job: JobStatus, quota: QuotaTracker, now: int, foreground: bool, temp: bool, top_started: bool
 ) -> bool:
-    """QuotaController.isWithinEJQuotaLocked: a TOP-started job, a foreground or
-    temp-allowlisted app, else EJ time left in the window (per the real standby bucket)."""
-    if top_started or uid_active or temp:
+    """QuotaController.isWithinEJQuotaLocked: a TOP-started job, a foreground app
+    (isUidInForeground: TOP or a foreground service) or a temp-allowlisted one, else EJ time
+    left in the window (per the real standby bucket)."""
+    if top_started or foreground or temp:
         return True
     return quota.remaining_ej_ms(job.package, job.standby_bucket, now) > 0
 

@@ -190,7 +190,9 @@ def _quota(svc: JobSchedulerService, out: Out, jobs: list[JobStatus], now: int) 
     out.line(2, "Is enabled: true")
     out.line(2, f"Current elapsed time: {now}")
     out.line(2)
-    fg = sorted({j.uid for j in jobs if j.uid_active})
+    # QuotaController.dumpControllerStateLocked prints mForegroundUids: TOP or a foreground
+    # service (the AppStateTracker section above lists the active uids).
+    fg = sorted({j.uid for j in jobs if svc.inputs.uid_foreground(j.uid)})
     out.line(2, "Foreground UIDs: {" + ", ".join(f"{u}=true" for u in fg) + "}")
     out.line(2)
     top_started = {k for k, r in svc.running.items() if r.top_started}

@@ -91,7 +91,10 @@ class JobExecution:
 
         now = self._now()
         job.started_as_ej = job.should_treat_as_ej()
-        top_started = self.inputs.uid_active(job.uid)
+        # QuotaController.prepareForExecutionLocked: a job started while its uid is TOP
+        # (mTopAppCache) is top-started and never counts towards quota; a foreground service
+        # is not enough.
+        top_started = self.inputs.uid_top(job.uid)
         network = None
         if job.network_constraint_bit:
             # The network ConnectivityController found for the job: the default one if it

@@ -96,12 +96,13 @@ class JobQueue:
             self.quota.update_tracking(package, now, track, track_ej)
 
     def _quota_tracking(self, package: str, now: int) -> tuple[bool, bool]:
-        """Timer.shouldTrackLocked: charging (unless RESTRICTED) and foreground uids are free;
-        the EJ timer also skips temp-allowlisted and top apps."""
+        """Timer.shouldTrackLocked: charging (unless RESTRICTED) and foreground uids
+        (!mForegroundUids.get(mUid): TOP or a foreground service) are free; the EJ timer also
+        skips temp-allowlisted apps."""
         pkg = self._package(package)
         uid = pkg.uid if pkg is not None else -1
         bucket = bucket_index(self.inputs.raw_bucket(package), self.api_level)
-        foreground = self.inputs.uid_active(uid)
+        foreground = self.inputs.uid_foreground(uid)
         track = (bucket == RESTRICTED_INDEX or not self.inputs.charging) and not foreground
         temp = self.inputs.is_temp_whitelisted(package, uid, now)
         return track, track and not temp

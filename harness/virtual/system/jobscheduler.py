@@ -268,7 +268,9 @@ class JobSchedulerService(JobQueue, JobExecution, SystemService):
             raise IllegalStateException(
                 f"Apps may not schedule more than {MAX_JOBS_PER_APP} distinct jobs"
             )
-        # maybeAddForegroundExemption: no time constraints and scheduled by an active uid.
+        # maybeAddForegroundExemption(mIsUidActivePredicate): no time constraints and scheduled
+        # by an active uid (AppStateTracker.isUidActiveSynced), which includes "the 1 minute
+        # foreground grace period" after leaving the top.
         no_time = not job.has_early_constraint and not job.has_late_constraint
         if no_time and self.inputs.uid_active(pkg.uid):
             status.internal_flags |= INTERNAL_FLAG_HAS_FOREGROUND_EXEMPTION
@@ -385,9 +387,10 @@ class JobSchedulerService(JobQueue, JobExecution, SystemService):
         if self.quota is None or not self.quota.era.ej_limit_ms:
             return True
         now = self._now()
-        uid_active = self.inputs.uid_active(status.uid)
+        # isUidInForeground: TOP or a foreground service (QuotaController.mForegroundUids).
+        foreground = self.inputs.uid_foreground(status.uid)
         temp = self.inputs.is_temp_whitelisted(status.package, status.uid, now)
-        return within_ej_quota(status, self.quota, now, uid_active, temp, top_started=False)
+        return within_ej_quota(status, self.quota, now, foreground, temp, top_started=False)
 
     def _new_status(
         self,
@@ -460,7 +463,8 @@ class JobSchedulerService(JobQueue, JobExecution, SystemService):
         self, deep_idle: bool = False, light_idle: bool = False, **_: object
     ) -> None:
         """DeviceIdleJobsController.updateIdleMode: entering applies to every job at once; on
-        leaving, foreground uids' jobs update at once and the rest after 3 s."""
+        leaving, the jobs of its foreground uids (the activity manager's active uids, from
+        setUidActiveLocked) update at once and the rest after 3 s."""
         idle = bool(deep_idle or light_idle)
         if idle == self._doze_mode:
             return

@@ -1,7 +1,9 @@
 """A bench for the JobScheduler tests: one virtual device, a small test app and its model.
 
 The test app ``com.example.jobs`` has a launcher activity and a JobService that requires
-BIND_JOB_SERVICE, and asks for RECEIVE_BOOT_COMPLETED and ACCESS_NETWORK_STATE. Its app model
+BIND_JOB_SERVICE, and asks for RECEIVE_BOOT_COMPLETED and ACCESS_NETWORK_STATE; built with
+``fgs=True`` it also has a dataSync foreground service (``.SyncFgService``, started by
+:meth:`JobBench.start_fgs`) and its permissions. Its app model
 records every ``onStartJob`` / ``onStopJob`` on the bench of the device it runs on, and does what
 the test told it for each job id: finish at once (``onStartJob`` returns false), keep working
 ("hold", until :meth:`JobBench.finish`), or ask to be rescheduled when stopped.
@@ -20,6 +22,7 @@ from harness.apk import build_apk
 from harness.virtual.apps.base import AppModel, app_model
 from harness.virtual.device import VirtualDevice, VirtualDeviceConfig
 from harness.virtual.runner import DeviceLoop
+from harness.virtual.system.active_services import ActiveServices
 from harness.virtual.system.activity import ActivityManagerService
 from harness.virtual.system.job_info import JobInfo
 from harness.virtual.system.jobscheduler import JobParameters, JobSchedulerService
@@ -28,6 +31,8 @@ from tests.unit.virtual.conftest import Shell
 
 PKG = "com.example.jobs"
 SERVICE = f"{PKG}.SyncJobService"
+FGS = ".SyncFgService"
+SHELL_UID = 2000
 NOBOOT_PKG = "com.example.noboot"
 MINUTE = 60_000
 HOUR = 60 * MINUTE
@@ -39,12 +44,21 @@ def manifest(
     network_state: bool = True,
     bind_permission: bool = True,
     target_sdk: int = 34,
+    fgs: bool = False,
 ) -> str:
     perms = ""
     if boot:
         perms += '<uses-permission android:name="android.permission.RECEIVE_BOOT_COMPLETED"/>'
     if network_state:
         perms += '<uses-permission android:name="android.permission.ACCESS_NETWORK_STATE"/>'
+    fgs_service = ""
+    if fgs:
+        for name in ("FOREGROUND_SERVICE", "FOREGROUND_SERVICE_DATA_SYNC"):
+            perms += f'<uses-permission android:name="android.permission.{name}"/>'
+        fgs_service = (
+            f'<service android:name="{FGS}" android:exported="false"'
+            ' android:foregroundServiceType="dataSync"/>'
+        )
     permission = (
         ' android:permission="android.permission.BIND_JOB_SERVICE"' if bind_permission else ""
     )
@@ -61,6 +75,7 @@ def manifest(
     </activity>
     <service android:name=".SyncJobService"{permission} android:exported="true"/>
     <service android:name=".OtherService" android:exported="false"/>
+    {fgs_service}
   </application>
 </manifest>"""
 
@@ -181,6 +196,25 @@ class JobBench:
     def home(self) -> None:
         self.run(lambda: self.dev.system.service(ActivityManagerService).go_home())  # type: ignore[union-attr]
 
+    @property
+    def services(self) -> ActiveServices:
+        return self.dev.system.service(ActiveServices)  # type: ignore[union-attr]
+
+    def start_fgs(self) -> None:
+        """``am start-foreground-service`` of the app's dataSync service (the shell may start
+        one from the background), which then calls ``startForeground``: the app runs a
+        foreground service without coming to the top. Needs the ``fgs=True`` manifest."""
+
+        def go() -> None:
+            self.services.start_service(PKG, FGS, foreground=True, caller_uid=SHELL_UID)
+            self.services.start_foreground(PKG, FGS, notification_id=1)
+
+        self.run(go)
+
+    def stop_fgs(self) -> None:
+        """``stopSelf()`` of the foreground service."""
+        assert self.run(lambda: self.services.stop_service(PKG, FGS))
+
     def schedule(self, info: JobInfo, package: str = PKG) -> int:
         return self.run(lambda: self.js.schedule(package, info))
 
@@ -253,6 +287,7 @@ def bench_factory(device_loop: DeviceLoop) -> Iterator[Callable[..., JobBench]]:
         profile: str = "virtual",
         install: bool = True,
         bucket: str | None = "active",
+        fgs: bool = False,
     ) -> JobBench:
         dev = device_loop.start_device(
             VirtualDeviceConfig(
@@ -262,7 +297,7 @@ def bench_factory(device_loop: DeviceLoop) -> Iterator[Callable[..., JobBench]]:
         made.append(dev)
         b = JobBench(device_loop, dev)
         if install:
-            assert b.install() == "Success"
+            assert b.install(manifest(fgs=True) if fgs else None) == "Success"
             if bucket is not None and dev.api_level >= 28:
                 # A freshly installed app is NEVER until used; a real app that schedules
                 # jobs has been launched (ACTIVE).

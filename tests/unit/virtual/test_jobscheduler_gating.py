@@ -231,6 +231,8 @@ def test_battery_saver_lets_foreground_exempt_jobs_run(bench):
     # Scheduled by the top app without time constraints: HAS_FOREGROUND_EXEMPTION.
     b.schedule(JobInfo(22, ".SyncJobService", requires_storage_not_low=True))
     b.home()
+    # The uid stays active for a minute after leaving the top; make-uid-idle ends that.
+    b.out(f"am make-uid-idle {PKG}")
     b.schedule(JobInfo(23, ".SyncJobService", requires_storage_not_low=True))
     assert b.dumped_job(22).internal_flags == "1 HAS_FOREGROUND_EXEMPTION"
     assert b.dumped_job(23).internal_flags is None
