@@ -272,10 +272,19 @@ class ActiveServices(SystemService, ServiceTimeouts):
         record.fg_required = False
         record.cancel_timer("start_foreground")
         record.is_foreground = True
+        nms = self.system.maybe_service(NotificationManagerService)
+        # setServiceForegroundInnerLocked: "if (r.foregroundId != id)
+        # cancelForegroundNotificationLocked(r)": the old notification goes, unless another
+        # foreground service of the app still shows it (same id).
+        if record.foreground_id not in (0, notification_id) and nms is not None and not any(
+            other is not record and other.package == package and other.is_foreground
+            and other.foreground_id == record.foreground_id
+            for other in self.services.values()
+        ):
+            nms.cancel_foreground(package, record.foreground_id)
         record.foreground_id = notification_id
         record.foreground_types = types
         record.start_foreground_count += 1
-        nms = self.system.maybe_service(NotificationManagerService)
         posted = None
         if nms is not None:
             posted = nms.notify(

@@ -393,6 +393,19 @@ def test_stop_service_and_force_stop_take_the_notification(bench):
     assert [e.payload["reason"] for e in b.of("fgs_stopped")] == ["stopSelf", "process died"]
 
 
+def test_start_foreground_with_a_new_id_replaces_the_notification(bench):
+    b = bench(api_level=34)
+    b.out(f"pm grant {PKG} android.permission.POST_NOTIFICATIONS")
+    b.service_actions[SYNC] = go_foreground(notification_id=7)
+    start_fgs(b, in_foreground=True)
+    # ActiveServices.setServiceForegroundInnerLocked cancels the notification of the old id.
+    b.run(lambda: b.services.start_foreground(PKG, SYNC, 8, DATA_SYNC, title="Again"))
+    assert [r.id for r in b.notification_dump().for_package(PKG)] == [8]
+    [svc] = b.services_dump().find(PKG)
+    assert svc.foreground_id == 8
+    assert len(b.of("fgs_started")) == 1  # still the same foreground service
+
+
 def test_am_start_foreground_service_and_stopservice(bench):
     b = bench(api_level=34)
     b.home()
