@@ -344,6 +344,20 @@ class ActiveServices(SystemService, ServiceTimeouts):
     def has_foreground_service(self, package: str) -> bool:
         return any(r.is_foreground for r in self.services.values() if r.package == package)
 
+    def foreground_notification_of(
+        self, package: str, id: int, tag: str | None
+    ) -> ServiceRecord | None:
+        """The foreground service whose notification the app's ``notify(tag, id, ...)``
+        replaces: ActiveServices.applyForegroundServiceNotificationLocked (Android 12+) matches
+        a null tag and the service's foregroundId, and the update keeps
+        FLAG_FOREGROUND_SERVICE."""
+        if self.api_level < 31 or tag is not None:
+            return None
+        for record in self.services.values():
+            if record.is_foreground and record.package == package and record.foreground_id == id:
+                return record
+        return None
+
     def is_uid_active(self, package: str) -> bool:
         """The uid is active (not "idle"): on top, running a foreground service, within a
         minute of leaving the top, or temp-allowlisted (UidRecord / AppStateTracker)."""

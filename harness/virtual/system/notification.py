@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from harness.virtual.fs import FIRST_APP_UID
 from harness.virtual.system.base import SystemServer, SystemService, system_service
@@ -156,6 +156,9 @@ class NotificationManagerService(SystemService):
             raise LookupError(f"package {package} is not installed")
         if not self.notifications_allowed(package):
             return None
+        service = None if foreground_service else self._foreground_service_of(package, id, tag)
+        if service is not None:
+            foreground_service = True
         original = flags | (FLAG_FOREGROUND_SERVICE if foreground_service else 0)
         fixed = original
         if fixed & FLAG_FOREGROUND_SERVICE:
@@ -187,7 +190,18 @@ class NotificationManagerService(SystemService):
             self.records[self.records.index(old)] = record
         else:
             self.records.append(record)
+        if service is not None:
+            service.notification = notification_string(self.api_level, channel_id, fixed, category)
         return record
+
+    def _foreground_service_of(self, package: str, id: int, tag: str | None) -> Any:
+        """NotificationManagerService.enqueueNotificationInternal asks the activity manager
+        (applyForegroundServiceNotification) whether the app is updating the notification of
+        one of its foreground services."""
+        from harness.virtual.system.active_services import ActiveServices  # (imports this module)
+
+        services = self.system.maybe_service(ActiveServices)
+        return None if services is None else services.foreground_notification_of(package, id, tag)
 
     def cancel(self, package: str, id: int, tag: str | None = None) -> bool:
         """``NotificationManager.cancel(tag, id)`` from the app: an FGS notification stays while

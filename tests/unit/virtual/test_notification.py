@@ -121,6 +121,24 @@ def test_foreground_service_notification_flags_per_release(bench, api, flags):
     assert "Syncing" in shade(b)
 
 
+@pytest.mark.parametrize(("api", "keeps_flag"), [(30, False), (31, True), (34, True)])
+def test_app_update_of_its_foreground_service_notification(bench, api, keeps_flag):
+    b = bench(api_level=api)
+    if api >= 33:
+        b.out(GRANT)
+    start_fgs(b)
+    notify(b, id=9, channel_id="sync", title="Syncing", text="half done")  # the app's notify()
+    assert [r.text for r in b.run(lambda: b.nms.active(PKG))] == ["half done"]
+    [n] = b.notification_dump().for_package(PKG)
+    # Android 12+: ActiveServices.applyForegroundServiceNotificationLocked puts
+    # FLAG_FOREGROUND_SERVICE back; before, the update is an ordinary notification.
+    assert n.foreground_service is keeps_flag
+    assert b.run(lambda: b.nms.cancel(PKG, 9)) is not keeps_flag  # the app may not cancel it
+    if keeps_flag:
+        [svc] = b.services_dump().find(PKG)
+        assert f"flags=0x{n.flags:x}" in (svc.foreground_notification or "")
+
+
 def test_force_stop_and_reboot_clear_notifications(bench):
     b = bench(api_level=34)
     b.out(GRANT)
