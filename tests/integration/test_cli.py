@@ -16,12 +16,20 @@ def _harness(*args: str) -> list[str]:
     return [sys.executable, "-m", "harness.cli", *args]
 
 
+def _ctrl_c_enabled() -> None:
+    """In the child before exec: SIGINT back to its default. A runner that starts the suite in
+    the background of a non-interactive shell hands it down ignored, and Python then installs
+    no KeyboardInterrupt handler, so Ctrl-C could not be tested."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_virtual_start_two_devices_then_devices_lists_both(adb_server: PrivateAdbServer):
     env = dict(os.environ, HOME=str(adb_server.home))
     proc = subprocess.Popen(
         _harness("virtual", "start", "--count", "2", "--adb-port", str(adb_server.port),
                  "--boot-time", "0.5"),
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        preexec_fn=_ctrl_c_enabled)
     try:
         serials = [proc.stdout.readline().strip() for _ in range(2)]  # type: ignore[union-attr]
         assert all(s.startswith("127.0.0.1:") for s in serials), serials
