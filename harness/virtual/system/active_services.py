@@ -520,6 +520,9 @@ class ActiveServices(SystemService, ServiceTimeouts):
             )  # fmt: skip
         rec = am.ensure_process(package, f"service {{{short}}}")
         if rec is not None and rec.app is not None and self.services.get((package, name)) is record:
+            # A started service takes the process out of the cached range and thaws it
+            # (CachedAppOptimizer.UNFREEZE_REASON_START_SERVICE); freezer.py listens.
+            self.system.bus.publish("service_started", package=package, service=name)
             rec.app.on_start_service(name, intent)
         return short, None
 
@@ -695,6 +698,7 @@ class ActiveServices(SystemService, ServiceTimeouts):
         for name in list(record.timers):
             record.cancel_timer(name)
         del self.services[(record.package, record.name)]
+        self.system.bus.publish("service_stopped", package=record.package, service=record.name)
 
     def _log(self, level: str, message: str) -> None:
         self.device.log.log(level, "ActivityManager", message, pid=self.device.system_server_pid)

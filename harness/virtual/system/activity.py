@@ -240,6 +240,10 @@ class ProcessRecord:
     state: str = "cached"  # top, fgs, service, receiver, cached
     app: AppModel | None = None
     alive: bool = True
+    # The cached-apps freezer (freezer.CachedAppOptimizer): ProcessCachedOptimizerRecord.mFrozen,
+    # and the app's Handler messages that came due while frozen, run when it is thawed.
+    frozen: bool = False
+    thaw_callbacks: list[Callable[[], None]] = field(default_factory=list)
 
 
 @system_service
@@ -538,6 +542,10 @@ class ActivityManagerService(SystemService):
             rec = self.ensure_process(pkg.name, f"content provider {{{pkg.name}/{provider.name}}}")
             if rec is None or rec.app is None:
                 break
+            # ContentProviderHelper.getContentProviderImpl: a call into a frozen provider
+            # process thaws it (CachedAppOptimizer.unfreezeTemporarily, GET_PROVIDER).
+            self.system.bus.publish("process_binder_call", package=pkg.name,
+                                    reason="get_provider")
             return rec.app
         raise ProviderAccessError("java.lang.IllegalStateException",
                                   f"Could not find provider: {authority}")
@@ -591,6 +599,10 @@ class ActivityManagerService(SystemService):
                     continue
                 rec = self.ensure_process(pkg.name, f"broadcast {{{pkg.name}/{receiver.name}}}")
                 if rec is not None and rec.app is not None:
+                    # A receiver about to run thaws a frozen process (BroadcastQueue:
+                    # CachedAppOptimizer.unfreezeTemporarily, UNFREEZE_REASON_START_RECEIVER).
+                    self.system.bus.publish("process_binder_call", package=pkg.name,
+                                            reason="start_receiver")
                     rec.app.on_receive(intent, receiver.name)
                     delivered += 1
         return delivered

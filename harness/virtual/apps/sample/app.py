@@ -27,6 +27,7 @@ from harness.virtual.apps.sample.wm.diagnostics import request_diagnostics
 from harness.virtual.apps.sample.wm.jobs import SYSTEM_JOB_SERVICE
 from harness.virtual.apps.sample.wm.manager import RESCHEDULE_RECEIVER, WorkManager
 from harness.virtual.apps.sample.wm.systemjob import SystemJobService
+from harness.virtual.system.freezer import run_when_thawed
 
 if TYPE_CHECKING:
     from harness.virtual.clock import Timer
@@ -92,11 +93,26 @@ class SampleAppModel(AppModel):
 
     # ------------------------------------------------------------------ process plumbing
     def later(self, delay_ms: float, name: str, callback: Callable[[], Any]) -> Timer:
-        """A Handler/coroutine delay in this process: it never fires once the process died."""
+        """A Handler/coroutine delay in this process: it never fires once the process died,
+        and it waits while the process is frozen (the cached-apps freezer,
+        :mod:`harness.virtual.system.freezer`): a frozen process runs no code, and its Looper
+        delivers the overdue message as soon as it is thawed. ``cancel()`` still works while
+        it waits."""
+
+        def thawed() -> None:
+            if timer.cancelled:  # cancelled while the process was frozen
+                return
+            timer.cancelled = True
+            fire()
 
         def fire() -> None:
             self._timers.pop(id(timer), None)
             if not self.alive:
+                return
+            if self.process.frozen:
+                timer.cancelled = False  # still pending: the app may cancel it
+                self._timers[id(timer)] = timer
+                run_when_thawed(self.process, thawed)
                 return
             try:
                 callback()
