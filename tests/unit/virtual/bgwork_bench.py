@@ -10,7 +10,6 @@ per service start (``service_actions``), and on ``onTimeout`` (``stop_on_timeout
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,7 +28,7 @@ from harness.virtual.system.alarm import AlarmManagerService, AlarmSpec
 from harness.virtual.system.job_info import JavaException
 from harness.virtual.system.notification import NotificationManagerService
 from harness.virtual.system.packages import PackageManagerService
-from tests.unit.virtual.conftest import Shell
+from tests.unit.virtual.helpers import BenchRegistry, DeviceBench
 
 PKG = "com.example.alarms"
 RECEIVER = f"{PKG}.AlarmReceiver"
@@ -87,11 +86,7 @@ class Event:
     elapsed: int
 
 
-_BENCHES: dict[str, Bench] = {}
-
-
-def _bench_of(model: AppModel) -> Bench | None:
-    return _BENCHES.get(model.device.serial_number)
+BENCHES: BenchRegistry[Bench] = BenchRegistry()
 
 
 @app_model(PKG)
@@ -99,30 +94,28 @@ class AlarmsTestApp(AppModel):
     """The test app's code: it reports to the bench and does what the bench says."""
 
     def on_receive(self, intent: Intent, receiver: str) -> None:
-        bench = _bench_of(self)
+        bench = BENCHES.of(self)
         if bench is not None:
             bench.on_receive(intent, receiver)
 
     def on_start_service(self, service: str, intent: Intent) -> None:
-        bench = _bench_of(self)
+        bench = BENCHES.of(self)
         if bench is not None:
             bench.on_start_service(service, intent)
 
     def on_stop_service(self, service: str, reason: str) -> None:
-        bench = _bench_of(self)
+        bench = BENCHES.of(self)
         if bench is not None:
             bench.record("stop", service, reason=reason)
 
     def on_service_timeout(self, service: str, fgs_type: int) -> None:
-        bench = _bench_of(self)
+        bench = BENCHES.of(self)
         if bench is not None:
             bench.on_timeout(service, fgs_type)
 
 
 @dataclass
-class Bench:
-    loop: DeviceLoop
-    dev: VirtualDevice
+class Bench(DeviceBench):
     events: list[Event] = field(default_factory=list)
     receiver_actions: dict[str, Callable[[Bench, Intent], Any]] = field(default_factory=dict)
     service_actions: dict[str, Callable[[Bench, str], Any]] = field(default_factory=dict)
@@ -130,19 +123,11 @@ class Bench:
     results: list[Any] = field(default_factory=list)  # what the callbacks' actions returned
 
     def __post_init__(self) -> None:
-        self.sh = Shell(self.loop, self.dev)
-        _BENCHES[self.dev.serial_number] = self
+        super().__post_init__()
+        BENCHES.add(self.dev, self)
         self.listen()
 
     # ------------------------------------------------------------------ plumbing
-    def run(self, fn: Callable[[], Any]) -> Any:
-        """Call into the device's services on the device's own loop."""
-
-        async def go() -> Any:
-            return fn()
-
-        return self.loop.call(go())
-
     def listen(self) -> None:
         def subscribe() -> None:
             bus = self.dev.system.bus  # type: ignore[union-attr]
@@ -157,46 +142,18 @@ class Bench:
     def of(self, kind: str, name: str | None = None) -> list[Event]:
         return [e for e in self.events if e.kind == kind and (name is None or e.name == name)]
 
-    def elapsed(self) -> int:
-        return self.dev.clock.elapsed_ms()
-
-    def wall(self) -> int:
-        return self.dev.clock.wall_ms()
-
-    def out(self, line: str) -> str:
-        out, err, rc = self.sh(line)
-        assert (err, rc) == ("", 0), (line, out, err, rc)
-        return out
-
-    def wait_until(self, pred: Callable[[], bool], timeout_s: float = 10.0) -> None:
-        deadline = time.monotonic() + timeout_s
-        while not pred():
-            assert time.monotonic() < deadline, "timed out"
-            time.sleep(0.005)
-        self.settle()
-
-    def settle(self) -> None:
-        """Let the device's loop finish the step the test thread saw half-way: events are
-        recorded from the loop's thread, so a step (a broadcast and the app's action on it) may
-        still be running when its first event shows. A no-op queued on the loop runs after it."""
-        self.run(lambda: None)
-
-    def wait_device_ms(self, ms: int) -> None:
-        target = self.elapsed() + ms
-        self.wait_until(lambda: self.elapsed() >= target, timeout_s=60)
-
     # ------------------------------------------------------------------ services
     @property
     def alarms(self) -> AlarmManagerService:
-        return self.dev.system.service(AlarmManagerService)  # type: ignore[union-attr]
+        return self.service(AlarmManagerService)
 
     @property
     def services(self) -> ActiveServices:
-        return self.dev.system.service(ActiveServices)  # type: ignore[union-attr]
+        return self.service(ActiveServices)
 
     @property
     def nms(self) -> NotificationManagerService:
-        return self.dev.system.service(NotificationManagerService)  # type: ignore[union-attr]
+        return self.service(NotificationManagerService)
 
     def set_alarm(self, spec: AlarmSpec) -> JavaException | None:
         """AlarmManager.set* as the app calls it; returns the exception it would catch."""
@@ -252,7 +209,7 @@ class Bench:
     def install(self, xml: str | None = None) -> str:
         data = build_apk(xml or manifest())
         return self.run(
-            lambda: self.dev.system.service(PackageManagerService).install_bytes(data)  # type: ignore[union-attr]
+            lambda: self.service(PackageManagerService).install_bytes(data)
         )
 
     def launch(self) -> None:
@@ -261,7 +218,7 @@ class Bench:
     def home(self, settle: bool = True) -> None:
         """Press HOME; with ``settle``, also wait out the 5 s in which Android 12+ still lets
         an app that just left the screen start a foreground service."""
-        self.run(lambda: self.dev.system.service(ActivityManagerService).go_home())  # type: ignore[union-attr]
+        self.run(lambda: self.service(ActivityManagerService).go_home())
         if settle:
             self.wait_device_ms(FG_TO_BG_FGS_GRACE_MS)
 
@@ -312,5 +269,5 @@ def bench_factory(device_loop: DeviceLoop) -> Iterator[Callable[..., Bench]]:
 
     yield make
     for dev in made:
-        _BENCHES.pop(dev.serial_number, None)
+        BENCHES.remove(dev)
         device_loop.stop_device(dev)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar, Generic, TypeVar
 
+from harness.virtual.apps.base import AppModel
 from harness.virtual.device import VirtualDevice
 from harness.virtual.runner import DeviceLoop
 from harness.virtual.system.battery import BatteryService
@@ -62,3 +64,75 @@ def wait_for(predicate: Callable[[], bool], timeout_s: float = 10.0) -> bool:
             return True
         time.sleep(0.02)
     return predicate()
+
+
+S = TypeVar("S")
+B = TypeVar("B")
+
+
+@dataclass
+class DeviceBench:
+    """A virtual device driven from the test thread: the plumbing every bench shares."""
+
+    loop: DeviceLoop
+    dev: VirtualDevice
+    # How long wait_until polls unless told otherwise.
+    wait_s: ClassVar[float] = 10.0
+
+    def __post_init__(self) -> None:
+        self.sh = Shell(self.loop, self.dev)
+
+    def run(self, fn: Callable[[], Any]) -> Any:
+        """Call into the device's services on the device's own loop."""
+        return on_loop(self.loop, fn)
+
+    def service(self, cls: type[S]) -> S:
+        return self.dev.system.service(cls)  # type: ignore[union-attr]
+
+    def elapsed(self) -> int:
+        return self.dev.clock.elapsed_ms()
+
+    def wall(self) -> int:
+        return self.dev.clock.wall_ms()
+
+    def out(self, line: str) -> str:
+        out, err, rc = self.sh(line)
+        assert (err, rc) == ("", 0), (line, out, err, rc)
+        return out
+
+    def wait_until(
+        self, pred: Callable[[], Any], timeout_s: float | None = None, what: str = "condition"
+    ) -> Any:
+        """Poll ``pred`` from the test thread (it may call :meth:`run` itself); its value.
+
+        Then let the device's loop finish the step the test thread saw half-way: events are
+        recorded from the loop's thread, so a step (a broadcast and the app's action on it) may
+        still be running when its first event shows. A no-op queued on the loop runs after it.
+        """
+        deadline = time.monotonic() + (self.wait_s if timeout_s is None else timeout_s)
+        while not (value := pred()):
+            assert time.monotonic() < deadline, f"timed out waiting for {what}"
+            time.sleep(0.005)
+        self.run(lambda: None)
+        return value
+
+    def wait_device_ms(self, ms: int) -> None:
+        target = self.elapsed() + ms
+        self.wait_until(lambda: self.elapsed() >= target, timeout_s=60, what=f"{ms} ms")
+
+
+class BenchRegistry(Generic[B]):
+    """The bench that drives each device, so that a test app model (one class for every
+    device) can report to the bench of the device it runs on."""
+
+    def __init__(self) -> None:
+        self._by_serial: dict[str, B] = {}
+
+    def add(self, dev: VirtualDevice, bench: B) -> None:
+        self._by_serial[dev.serial_number] = bench
+
+    def remove(self, dev: VirtualDevice) -> None:
+        self._by_serial.pop(dev.serial_number, None)
+
+    def of(self, model: AppModel) -> B | None:
+        return self._by_serial.get(model.device.serial_number)

@@ -11,7 +11,6 @@ the test told it for each job id: finish at once (``onStartJob`` returns false),
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,7 +26,7 @@ from harness.virtual.system.activity import ActivityManagerService
 from harness.virtual.system.job_info import JobInfo
 from harness.virtual.system.jobscheduler import JobParameters, JobSchedulerService
 from harness.virtual.system.packages import PackageManagerService
-from tests.unit.virtual.conftest import Shell
+from tests.unit.virtual.helpers import BenchRegistry, DeviceBench
 
 PKG = "com.example.jobs"
 SERVICE = f"{PKG}.SyncJobService"
@@ -96,11 +95,7 @@ class BusEvent:
     elapsed: int
 
 
-_BENCHES: dict[str, JobBench] = {}
-
-
-def _bench_of(model: AppModel) -> JobBench | None:
-    return _BENCHES.get(model.device.serial_number)
+BENCHES: BenchRegistry[JobBench] = BenchRegistry()
 
 
 @app_model(PKG)
@@ -108,37 +103,27 @@ class JobsTestApp(AppModel):
     """The test app's code: it reports to the bench and does what the bench says."""
 
     def on_start_job(self, service: str, params: JobParameters) -> bool:
-        bench = _bench_of(self)
+        bench = BENCHES.of(self)
         return bench.on_start_job(service, params) if bench else False
 
     def on_stop_job(self, service: str, params: JobParameters) -> bool:
-        bench = _bench_of(self)
+        bench = BENCHES.of(self)
         return bench.on_stop_job(service, params) if bench else False
 
 
 @dataclass
-class JobBench:
-    loop: DeviceLoop
-    dev: VirtualDevice
+class JobBench(DeviceBench):
     behavior: dict[int, str] = field(default_factory=dict)  # job id -> "finish" | "hold"
     reschedule_on_stop: dict[int, bool] = field(default_factory=dict)
     events: list[AppEvent] = field(default_factory=list)
     bus_events: list[BusEvent] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.sh = Shell(self.loop, self.dev)
-        _BENCHES[self.dev.serial_number] = self
+        super().__post_init__()
+        BENCHES.add(self.dev, self)
         self.listen()
 
     # ------------------------------------------------------------------ plumbing
-    def run(self, fn: Callable[[], Any]) -> Any:
-        """Call into the device's services on the device's own loop."""
-
-        async def go() -> Any:
-            return fn()
-
-        return self.loop.call(go())
-
     def listen(self) -> None:
         """Record the JobScheduler's bus events (again after a reboot: a new system server)."""
 
@@ -154,37 +139,16 @@ class JobBench:
 
     @property
     def js(self) -> JobSchedulerService:
-        return self.dev.system.service(JobSchedulerService)  # type: ignore[union-attr]
-
-    def elapsed(self) -> int:
-        return self.dev.clock.elapsed_ms()
-
-    def out(self, line: str) -> str:
-        out, err, rc = self.sh(line)
-        assert (err, rc) == ("", 0), (line, out, err, rc)
-        return out
+        return self.service(JobSchedulerService)
 
     def publish(self, event: str, **payload: Any) -> None:
         self.run(lambda: self.dev.system.bus.publish(event, **payload))  # type: ignore[union-attr]
-
-    def wait_until(self, pred: Callable[[], bool], timeout_s: float = 10.0) -> None:
-        """Poll ``pred`` from the test thread (it may call :meth:`run` itself)."""
-        deadline = time.monotonic() + timeout_s
-        while not pred():
-            assert time.monotonic() < deadline, "timed out"
-            time.sleep(0.005)
-        # Events come from the loop's thread: let the step that made ``pred`` true finish.
-        self.run(lambda: None)
-
-    def wait_device_ms(self, ms: int) -> None:
-        target = self.elapsed() + ms
-        self.wait_until(lambda: self.elapsed() >= target, timeout_s=60)
 
     # ------------------------------------------------------------------ the app
     def install(self, xml: str | None = None) -> str:
         data = build_apk(xml or manifest())
         return self.run(
-            lambda: self.dev.system.service(PackageManagerService).install_bytes(data)  # type: ignore[union-attr]
+            lambda: self.service(PackageManagerService).install_bytes(data)
         )
 
     def set_bucket(self, bucket: str, package: str = PKG) -> None:
@@ -194,11 +158,11 @@ class JobBench:
         self.out(f"am start -n {PKG}/.MainActivity")
 
     def home(self) -> None:
-        self.run(lambda: self.dev.system.service(ActivityManagerService).go_home())  # type: ignore[union-attr]
+        self.run(lambda: self.service(ActivityManagerService).go_home())
 
     @property
     def services(self) -> ActiveServices:
-        return self.dev.system.service(ActiveServices)  # type: ignore[union-attr]
+        return self.service(ActiveServices)
 
     def start_fgs(self) -> None:
         """``am start-foreground-service`` of the app's dataSync service (the shell may start
@@ -306,5 +270,5 @@ def bench_factory(device_loop: DeviceLoop) -> Iterator[Callable[..., JobBench]]:
 
     yield make
     for dev in made:
-        _BENCHES.pop(dev.serial_number, None)
+        BENCHES.remove(dev)
         device_loop.stop_device(dev)

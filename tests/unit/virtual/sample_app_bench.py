@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import shlex
 import sqlite3
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +23,7 @@ from harness.virtual.system.activity import ActivityManagerService
 from harness.virtual.system.job_info import JobInfo
 from harness.virtual.system.jobscheduler import JobSchedulerService
 from harness.virtual.system.packages import PackageManagerService
-from tests.unit.virtual.conftest import Shell
+from tests.unit.virtual.helpers import DeviceBench
 
 PKG = c.PACKAGE
 MINUTE = 60_000
@@ -33,41 +32,8 @@ EVENTS_DB = f"/data/data/{PKG}/{c.EVENT_DATABASE}"
 
 
 @dataclass
-class SampleBench:
-    loop: DeviceLoop
-    dev: VirtualDevice
-
-    def __post_init__(self) -> None:
-        self.sh = Shell(self.loop, self.dev)
-
-    # ------------------------------------------------------------------ plumbing
-    def run(self, fn: Callable[[], Any]) -> Any:
-        async def go() -> Any:
-            return fn()
-
-        return self.loop.call(go())
-
-    def out(self, line: str) -> str:
-        out, err, rc = self.sh(line)
-        assert (err, rc) == ("", 0), (line, out, err, rc)
-        return out
-
-    def elapsed(self) -> int:
-        return self.dev.clock.elapsed_ms()
-
-    def wait_until(self, pred: Callable[[], Any], timeout_s: float = 15.0,
-                   what: str = "condition") -> Any:
-        deadline = time.monotonic() + timeout_s
-        while True:
-            value = pred()
-            if value:
-                return value
-            assert time.monotonic() < deadline, f"timed out waiting for {what}"
-            time.sleep(0.01)
-
-    def wait_device_ms(self, ms: int) -> None:
-        target = self.elapsed() + ms
-        self.wait_until(lambda: self.elapsed() >= target, timeout_s=60, what=f"{ms} ms")
+class SampleBench(DeviceBench):
+    wait_s = 15.0  # the app's own round trips (content call, its database) take longer
 
     # ------------------------------------------------------------------ the app
     def install(self) -> str:
@@ -76,15 +42,15 @@ class SampleBench:
 
     @property
     def pm(self) -> PackageManagerService:
-        return self.dev.system.service(PackageManagerService)  # type: ignore[union-attr]
+        return self.service(PackageManagerService)
 
     @property
     def am(self) -> ActivityManagerService:
-        return self.dev.system.service(ActivityManagerService)  # type: ignore[union-attr]
+        return self.service(ActivityManagerService)
 
     @property
     def js(self) -> JobSchedulerService:
-        return self.dev.system.service(JobSchedulerService)  # type: ignore[union-attr]
+        return self.service(JobSchedulerService)
 
     def call_raw(self, method: str, arg: str | None = None) -> tuple[str, str]:
         line = f"content call --uri {c.CONTROL_URI} --method {method}"

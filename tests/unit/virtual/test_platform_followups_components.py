@@ -26,7 +26,7 @@ from harness.virtual.system.packages import (
     ComponentStateError,
     PackageManagerService,
 )
-from tests.unit.virtual.conftest import Shell
+from tests.unit.virtual.helpers import DeviceBench
 from tests.unit.virtual.sample_app_bench import PKG as SAMPLE
 from tests.unit.virtual.sample_app_bench import SampleBench
 from tests.unit.virtual.sample_app_bench import bench_factory as sample_bench_factory
@@ -66,24 +66,14 @@ class ComponentsApp(AppModel):
         RECEIVED.setdefault(self.device.serial_number, []).append(receiver)
 
 
-class Bench:
-    def __init__(self, loop: DeviceLoop, dev: VirtualDevice) -> None:
-        self.loop, self.dev = loop, dev
-        self.sh = Shell(loop, dev)
-
-    def run(self, fn: Callable[[], Any]) -> Any:
-        async def go() -> Any:
-            return fn()
-
-        return self.loop.call(go())
-
+class Bench(DeviceBench):
     @property
     def pm(self) -> PackageManagerService:
-        return self.dev.system.service(PackageManagerService)  # type: ignore[union-attr]
+        return self.service(PackageManagerService)
 
     @property
     def am(self) -> ActivityManagerService:
-        return self.dev.system.service(ActivityManagerService)  # type: ignore[union-attr]
+        return self.service(ActivityManagerService)
 
     def ping(self) -> list[str]:
         """``am broadcast -a PING``; which receivers got it."""
