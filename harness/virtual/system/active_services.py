@@ -159,6 +159,7 @@ class ActiveServices(SystemService, ServiceTimeouts):
         # Android 15 time limits: (package, type bit) -> [[start, end or None], ...].
         self.usage: dict[tuple[str, int], list[list[int | None]]] = {}
         self._limit_timers: dict[tuple[str, int], Timer] = {}
+        self._settle_timers: dict[str, Timer] = {}  # package -> the end of its settle minute
         self._top: str | None = None
 
     # ================================================================ lifecycle
@@ -210,7 +211,7 @@ class ActiveServices(SystemService, ServiceTimeouts):
         for record in self.services.values():
             for timer in record.timers.values():
                 timer.cancel()
-        for timer in self._limit_timers.values():
+        for timer in [*self._limit_timers.values(), *self._settle_timers.values()]:
             timer.cancel()
 
     # ================================================================ Python API (app models)
@@ -383,10 +384,23 @@ class ActiveServices(SystemService, ServiceTimeouts):
         if left is None or package in self.idled or self._now() - left >= BACKGROUND_SETTLE_MS:
             return False
         self.idled.add(package)
-        # UidObserver.onUidIdle: JobScheduler and AppStateTracker re-evaluate the uid's jobs.
+        self._uid_idle(package)
+        return True
+
+    def _uid_idle(self, package: str) -> None:
+        """UidObserver.onUidIdle: JobScheduler and AppStateTracker re-evaluate the uid."""
+        timer = self._settle_timers.pop(package, None)
+        if timer is not None:
+            timer.cancel()
         pkg = self._pm.get(package)
         self.system.bus.publish("uid_idle", package=package, uid=pkg.uid if pkg else -1)
-        return True
+
+    def _settle_over(self, package: str) -> None:
+        """IDLE_UIDS_MSG, BACKGROUND_SETTLE_TIME after the uid went to the background
+        (OomAdjuster.updateUidsLSP -> idleUids): the uid is idle unless it is active again."""
+        self._settle_timers.pop(package, None)
+        if not self.is_uid_active(package):
+            self._uid_idle(package)
 
     def allow_fgs_start_temporarily(
         self, package: str, duration_ms: int, code: str, reason: str = ""
@@ -706,11 +720,19 @@ class ActiveServices(SystemService, ServiceTimeouts):
     # ================================================================ events
     def _on_top_changed(self, package: str, **_: object) -> None:
         now = self._now()
-        if self._top is not None and self._top != package:
-            self.left_top[self._top] = now
+        previous = self._top
+        if previous is not None and previous != package:
+            self.left_top[previous] = now
+            self._settle_timers[previous] = self.call_later(
+                BACKGROUND_SETTLE_MS, "ActivityManager.idle_uids",
+                lambda: self._settle_over(previous),
+            )  # fmt: skip
         self._top = package
         self.left_top.pop(package, None)
         self.idled.discard(package)
+        timer = self._settle_timers.pop(package, None)
+        if timer is not None:
+            timer.cancel()
         if self._limited(package):
             # Android 15: "The timer resets when the user brings the app to the foreground."
             active = self._active_types(package)

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from harness.virtual.system.active_services_policy import BACKGROUND_SETTLE_MS
 from harness.virtual.system.job_info import FLAG_IMPORTANT_WHILE_FOREGROUND
 from harness.virtual.system.job_quota import (
     ACTIVE_INDEX,
@@ -88,8 +87,6 @@ class JobInputs:
         self._temp_whitelisted: dict[str, int] = {}
         self._network_connected = True
         self._screen_on: bool | None = None
-        self._top: str | None = None
-        self._settle_timers: dict[str, Any] = {}
 
     def start(self) -> None:
         try:
@@ -108,15 +105,14 @@ class JobInputs:
         bus.subscribe("appop_changed", self._on_appop)
         bus.subscribe("temp_whitelist_changed", self._on_temp_whitelist)
         bus.subscribe("network_changed", self._on_network)
-        # The uid state changes JobScheduler's UidObservers hear of (onUidStateChanged,
-        # onUidActive / onUidIdle / onUidGone): the top, foreground services, make-uid-idle,
-        # and a process dying (its uid is gone).
-        am = self._service("activity", "ActivityManagerService")
-        self._top = am.top[0] if am is not None and am.top else None
-        bus.subscribe("top_changed", self._on_top_changed)
+        # Besides these, the uid state changes JobScheduler's UidObservers hear of
+        # (onUidStateChanged, onUidActive / onUidIdle / onUidGone): the top, foreground
+        # services, the activity manager idling a uid (its settle minute over, or
+        # make-uid-idle) and a process dying (its uid is gone).
         for event in (
             "whitelist_changed",
             "storage_changed",
+            "top_changed",
             "fgs_started",
             "fgs_stopped",
             "uid_idle",
@@ -127,9 +123,6 @@ class JobInputs:
     def close(self) -> None:
         if self.battery_tracker is not None:
             self.battery_tracker.close()
-        for timer in self._settle_timers.values():
-            timer.cancel()
-        self._settle_timers.clear()
 
     def _service(self, module: str, cls: str) -> Any:
         import importlib
@@ -175,28 +168,6 @@ class JobInputs:
     def _on_network(self, connected: bool = True, **_: object) -> None:
         self._network_connected = bool(connected)
         self._on_change()
-
-    def _on_top_changed(self, package: str, **_: object) -> None:
-        previous, self._top = self._top, package
-        self._cancel_settle(package)
-        if previous is not None and previous != package:
-            # The app that left the top stays active for BACKGROUND_SETTLE_TIME; the activity
-            # manager then idles its uid (IDLE_UIDS_MSG -> onUidIdle), which JobScheduler hears.
-            timer = self.system.timers.call_later(
-                BACKGROUND_SETTLE_MS, "JS uid settle", lambda: self._on_settled(previous)
-            )
-            self._cancel_settle(previous)
-            self._settle_timers[previous] = timer
-        self._on_change()
-
-    def _on_settled(self, package: str) -> None:
-        self._settle_timers.pop(package, None)
-        self._on_change()
-
-    def _cancel_settle(self, package: str) -> None:
-        timer = self._settle_timers.pop(package, None)
-        if timer is not None:
-            timer.cancel()
 
     # ------------------------------------------------------------------ battery, storage
     @property
