@@ -210,10 +210,11 @@ class SectionRows:
         ``copy=False`` may return a view of the flat numbers, which must not be written to."""
         if width is None:
             width = int(self.count.max()) if self.n else 0
-        if self.uniform_width() == width:
+        uniform = self.uniform_width()
+        if uniform is not None and uniform >= width:
             # Rows of one length (the usual case) are already a matrix in the flat array.
             a, b = self.field_span
-            out = self.fields.num[a:b].reshape(self.n, width)
+            out = self.fields.num[a:b].reshape(self.n, uniform)[:, :width]
             return out.copy() if copy else out
         row, pos, num = self.flat_numbers()
         out = np.full((self.n, width), np.nan)
@@ -328,16 +329,12 @@ def numbers(
             parsed = pc.cast(pc.if_else(is_num, sub, pa.scalar(None, sub.type)), pa.float64())
             fix_at.append(rest)
             fix_to.append(parsed.to_numpy(zero_copy_only=False))
-    values = pc.fill_null(values, np.nan)
-    if fix_at and sum(len(a) for a in fix_at):
-        at = np.concatenate(fix_at)
-        order = np.argsort(at)
-        mask = np.zeros(len(text), dtype=bool)
-        mask[at] = True
-        values = pc.replace_with_mask(
-            values, pa.array(mask), pa.array(np.concatenate(fix_to)[order], pa.float64())
-        )
-    return values.to_numpy(zero_copy_only=True), digits, negative
+    # Nulls come out as NaN, in a new writable array (on Arrow's pool) for the fixes.
+    out = values.to_numpy(zero_copy_only=False, writable=True)
+    for at, to in zip(fix_at, fix_to, strict=True):
+        out[at] = to
+    out.flags.writeable = False
+    return out, digits, negative
 
 
 # Pre-Lollipop dumps start their lines with 8 or 7 instead of 9.

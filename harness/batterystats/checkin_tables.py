@@ -804,38 +804,50 @@ def _cpu_freq(stats: CheckinStats) -> pd.DataFrame:
     rows = stats.rows("ctf")
     gcf = stats.rows("gcf")
     freqs = gcf.first_row(int(gcf.count.max())) if gcf.n else np.zeros(0)
-    row, pos, values = rows.flat_numbers()
-    n_freq = (
-        np.clip(np.nan_to_num(rows.matrix(2, copy=False)[:, 1], nan=0), 0, 1 << 20).astype(np.int64)
-        if rows.n
-        else np.zeros(0, np.int64)
-    )
-    idx = pos - 2
-    nf = n_freq[row] if rows.n else np.zeros(0, np.int64)
-    total = (idx >= 0) & (idx < nf)
-    t_row, t_idx = row[total], idx[total]
-    if rows.n:
-        # The screen-off value of frequency i sits N fields after its total.
-        start = rows.local_start[t_row]
-        so_at = start + 2 + n_freq[t_row] + t_idx
-        so_ok = so_at < start + rows.count[t_row]
+    head = rows.matrix(2, copy=False)
+    n_freq = np.clip(np.nan_to_num(head[:, 1], nan=0), 0, 1 << 20).astype(np.int64)
+    count = rows.count
+    # Row r: state, N, then N totals and (when printed) N screen-off times. Worked out per row
+    # and repeated, rather than per field: a device prints some ten thousand fields per UID.
+    k = np.minimum(n_freq, np.maximum(count - 2, 0))
+    width = rows.uniform_width()
+    if width is not None and rows.n and (k == k[0]).all():
+        # The usual dump: every row the same length and frequency count, a plain matrix.
+        n = int(k[0])
+        mat = rows.matrix(width, copy=False)
+        t_row = np.repeat(np.arange(rows.n), n)
+        t_idx = np.tile(np.arange(n), rows.n)
+        time_ms = mat[:, 2 : 2 + n].reshape(-1)
+        off = np.full((rows.n, n), np.nan)
+        printed = min(max(width - 2 - n, 0), n)
+        off[:, :printed] = mat[:, 2 + n : 2 + n + printed]
+        screen_off = off.reshape(-1)
     else:
-        so_at, so_ok = t_idx, t_idx.astype(bool)
-    screen_off = (
-        np.where(so_ok, values[np.minimum(so_at, max(len(values) - 1, 0))], np.nan)
-        if len(values)
-        else np.zeros(0)
-    )
+        t_row = np.repeat(np.arange(rows.n), k)
+        first_out = np.cumsum(k) - k
+        t_idx = np.arange(len(t_row)) - np.repeat(first_out, k)
+        start = rows.local_start[t_row]
+        _, _, values = rows.flat_numbers()
+        time_ms = values[start + 2 + t_idx]
+        # The screen-off value of frequency i sits N fields after its total.
+        so_at = 2 + n_freq[t_row] + t_idx
+        so_ok = so_at < count[t_row]
+        last = max(len(values) - 1, 0)
+        screen_off = (
+            np.where(so_ok, values[np.minimum(start + so_at, last)], np.nan)
+            if len(values)
+            else np.zeros(0)
+        )
     codes, categories = _mapped_codes(rows.text_at(0), schema.CPU_FREQ_STATES, _CPU_STATES)
+    khz = np.full(int(k.max()) if rows.n else 0, np.nan)
+    known = min(len(khz), len(freqs))
+    khz[:known] = freqs[:known]
     cols = Columns()
-    cols.uid(rows.uid[t_row])
-    cols.codes("process_state", codes[t_row] if rows.n else codes, categories)
+    cols.uid(np.repeat(rows.uid, k))
+    cols.codes("process_state", np.repeat(codes, k), categories)
     cols.plain("freq_index", t_idx)
-    fk = np.full(len(t_idx), np.nan)
-    known = t_idx < len(freqs)
-    fk[known] = freqs[t_idx[known]]
-    cols.number("freq_khz", fk)
-    cols.number("time_ms", values[total])
+    cols.number("freq_khz", khz[t_idx])
+    cols.number("time_ms", time_ms)
     cols.number("screen_off_time_ms", screen_off)
     return cols.frame()
 

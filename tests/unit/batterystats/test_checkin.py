@@ -271,3 +271,50 @@ def test_progress_reports_bytes_up_to_the_total():
     parse_checkin(CHECKIN_V36, progress=lambda done, total: calls.append((done, total)))
     assert calls and calls[-1] == (len(CHECKIN_V36), len(CHECKIN_V36))
     assert all(a <= b for (a, _), (b, _) in itertools.pairwise(calls))
+
+
+def test_cpu_freq_reads_rows_of_different_lengths():
+    # Rows as devices print them (state, N, N totals, N screen-off times), and the ragged ones a
+    # truncated dump or an older build leaves: no screen-off half, fewer totals than N, an extra
+    # field after the screen-off half.
+    dump = "\n".join(
+        [
+            "9,0,i,vers,36,214,A,B",
+            "9,0,l,gcf,300000,1200000",
+            "9,10123,l,ctf,A,2,100,200,10,20",
+            "9,10124,l,ctf,A,3,1,2,3",
+            "9,10125,l,ctf,A,3,5,6",
+            "9,10126,l,ctf,A,1,7,8,9",
+        ]
+    )
+    freq = parse_checkin(dump).cpu_freq
+    got = [
+        (r.uid, r.freq_index, r.freq_khz, r.time_ms, r.screen_off_time_ms)
+        for r in freq.astype(object).where(freq.notna(), None).itertuples()
+    ]
+    assert got == [
+        (10123, 0, 300_000, 100, 10),
+        (10123, 1, 1_200_000, 200, 20),
+        (10124, 0, 300_000, 1, None),
+        (10124, 1, 1_200_000, 2, None),
+        (10124, 2, None, 3, None),
+        (10125, 0, 300_000, 5, None),
+        (10125, 1, 1_200_000, 6, None),
+        (10126, 0, 300_000, 7, 8),
+    ]
+    assert freq["time_ms"].dtype == "Int64"
+
+
+def test_cpu_freq_of_rows_of_one_length_matches_frequency_table():
+    # Per UID u and state: three totals u, u+1, u+2 and screen-off times 0, 0, u.
+    rows = [
+        f"9,{10_000 + u},l,ctf,{st},3,{u},{u + 1},{u + 2},0,0,{u}" for u in range(4) for st in "AB"
+    ]
+    dump = "\n".join(["9,0,i,vers,36,214,A,B", "9,0,l,gcf,1,2,3", *rows])
+    freq = parse_checkin(dump).cpu_freq
+    assert len(freq) == 4 * 2 * 3
+    assert list(freq["freq_khz"][:3]) == [1, 2, 3]
+    assert list(freq["time_ms"][3:6]) == [0, 1, 2]
+    assert list(freq["screen_off_time_ms"][21:24]) == [0, 0, 3]
+    assert list(freq["uid"].unique()) == [10_000, 10_001, 10_002, 10_003]
+    assert list(freq["process_state"][:6].astype(str)) == ["all"] * 3 + ["background"] * 3
