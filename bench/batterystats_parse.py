@@ -21,7 +21,11 @@ Inputs:
 
 - ``aggregate``: the aggregate lines of each ``batterystats_checkin`` capture (history removed);
 - ``aggregate x10``: the same captures with their per-UID rows repeated under ten times as many
-  UIDs (0.2-1 MB, the size range Battery Historian was measured on);
+  UIDs (0.2-1 MB);
+- *aggregates at Battery Historian's sizes*: each capture's per-UID rows repeated until the
+  aggregate is as large as one of the two synthetic aggregates Battery Historian was timed on
+  (250 UIDs, 0.540 MB, 30-32 ms; 1000 UIDs, 2.019 MB, 105-119 ms), each compared with BH's
+  time for that input scaled to the same size: the like-for-like aggregate figure;
 - ``checkin history``: the ``9,hsp`` / ``9,h`` lines of each ``batterystats_checkin`` capture;
 - ``text history``: every ``batterystats_history`` capture (human-readable dumps);
 - ``bugreport``: whole bugreports (locate both sections, parse both).
@@ -139,6 +143,74 @@ def bench_aggregate(root: Path, repeat: int, scale: int) -> Result:
         res.parse_s += t_parse
         res.full_s += t_full
     return res
+
+
+# Battery Historian's checkin-mode times on its two synthetic aggregates (reference, 4.3):
+# size in MB, median seconds (low, high).
+BH_AGGREGATES = {"250 UIDs": (0.540, (0.030, 0.032)), "1000 UIDs": (2.019, (0.105, 0.119))}
+
+
+def scaled_to(text: str, target_bytes: int) -> tuple[str, int]:
+    """The aggregate of a checkin dump with its per-UID rows repeated until it is at least
+    ``target_bytes`` long (the fewest copies that get there), and the number of copies."""
+    one, two = (len(aggregate_text(text, k).encode()) for k in (1, 2))
+    per_copy = max(two - one, 1)
+    scale = max(1, -(-(target_bytes - one) // per_copy) + 1)
+    while scale > 1 and len(aggregate_text(text, scale - 1).encode()) >= target_bytes:
+        scale -= 1
+    while len((out := aggregate_text(text, scale)).encode()) < target_bytes:
+        scale += 1
+    return out, scale
+
+
+@dataclass
+class SizedAggregate:
+    capture: str
+    bh_input: str
+    scale: int
+    mb: float
+    parse_s: float
+    full_s: float
+
+    def vs_bh(self, seconds: float) -> tuple[float, float]:
+        """Ratio to BH's time for its input of this name, scaled to this input's size."""
+        mb, (lo, hi) = BH_AGGREGATES[self.bh_input]
+        per_mb = (lo / mb, hi / mb)
+        return per_mb[0] * self.mb / seconds, per_mb[1] * self.mb / seconds
+
+
+def bench_sized_aggregates(root: Path, repeat: int) -> list[SizedAggregate]:
+    out = []
+    for path in sorted((root / "batterystats_checkin").iterdir()):
+        raw = normalize(path.read_bytes())
+        if len(aggregate_text(raw)) < 10_000:  # the 7-line excerpt has no aggregate
+            continue
+        for bh_input, (mb, _) in BH_AGGREGATES.items():
+            text, scale = scaled_to(raw, int(mb * 1e6))
+            t_parse, _ = best_of(repeat, lambda t=text: parse_checkin(t, history=False))
+            t_full, _ = best_of(repeat, lambda t=text: parse_checkin(t, history=False).tables())
+            size = len(text.encode()) / 1e6
+            out.append(SizedAggregate(path.name, bh_input, scale, size, t_parse, t_full))
+    return out
+
+
+def print_sized_aggregates(sized: list[SizedAggregate]) -> None:
+    print("aggregates at the sizes Battery Historian was timed on (like for like): each capture")
+    print("repeated to the size of BH's synthetic 250- and 1000-UID aggregates")
+    print(
+        f"{'capture':<28}{'as BH input':>12}{'copies':>7}{'MB':>7}{'parse ms':>10}{'full ms':>9}"
+        f"{'BH ms':>9}  vs BH (parse / full)"
+    )
+    for a in sized:
+        _, (lo, hi) = BH_AGGREGATES[a.bh_input]
+        scale = a.mb / BH_AGGREGATES[a.bh_input][0]
+        bh_ms = f"{lo * scale * 1000:.0f}-{hi * scale * 1000:.0f}"
+        p_lo, p_hi = a.vs_bh(a.parse_s)
+        f_lo, f_hi = a.vs_bh(a.full_s)
+        print(
+            f"{a.capture:<28}{a.bh_input:>12}{a.scale:>7}{a.mb:>7.3f}{a.parse_s * 1000:>10.1f}"
+            f"{a.full_s * 1000:>9.1f}{bh_ms:>9}  {p_lo:.1f}-{p_hi:.1f}x / {f_lo:.1f}-{f_hi:.1f}x"
+        )
 
 
 def _history_full(text: str) -> object:
@@ -357,6 +429,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.quick:
         results.append(bench_bugreports(root, max(2, repeat // 3)))
     same = bench_same_histories(root, repeat)
+    sized = bench_sized_aggregates(root, repeat)
 
     print(f"captures: {root}   runs per input: {repeat} (fastest counts)")
     print("parse = text to typed columns / event table; full = also every checkin table, or the")
@@ -382,6 +455,8 @@ def main(argv: list[str] | None = None) -> int:
         )
 
     print()
+    print_sized_aggregates(sized)
+    print()
     print_same_histories(same)
 
     agg, agg10 = results[0], results[1]
@@ -400,6 +475,14 @@ def main(argv: list[str] | None = None) -> int:
         (
             "same histories, checkin form (like for like), full (worst)",
             min(same_checkin) if same_checkin else float("nan"),
+        ),
+        (
+            "aggregate parse at BH's input sizes (worst)",
+            min((a.vs_bh(a.parse_s)[0] for a in sized), default=float("nan")),
+        ),
+        (
+            "aggregate + all 28 tables at BH's input sizes (worst)",
+            min((a.vs_bh(a.full_s)[0] for a in sized), default=float("nan")),
         ),
         ("aggregate parse, 0.2-1 MB inputs (x10)", agg10.mb_s(agg10.parse_s) / BH_AGGREGATE_MB_S),
         ("aggregate parse, real captures (24-108 KB)", agg.mb_s(agg.parse_s) / BH_AGGREGATE_MB_S),

@@ -341,6 +341,22 @@ def numbers(
 _OLD_HISTORY_LINE = re.compile(rb"^\d+,(?:h|hsp),", re.M)
 
 
+def _may_have_history(buf: np.ndarray) -> bool:
+    """Whether ``,h,`` or ``,hsp,`` occurs, which every history line has: found from the few
+    ``h`` bytes with numpy, where ``bytes.__contains__`` stops at every comma of the dump
+    (3 ms for a 2 MB aggregate)."""
+    at = np.flatnonzero(buf[1:-1] == ord("h")) + 1
+    if not len(at):
+        return False
+    at = at[buf[at - 1] == _COMMA]
+    last = len(buf) - 1
+    after = buf[np.minimum(at + 1, last)]
+    if (after == _COMMA).any():
+        return True
+    sp = at[(after == ord("s")) & (at + 3 <= last)]
+    return bool(((buf[sp + 2] == ord("p")) & (buf[sp + 3] == _COMMA)).any())
+
+
 def _drop_history(data: bytes) -> tuple[bytes, np.ndarray | None, bool]:
     """The dump without its history (``9,h,``) and string-pool (``9,hsp,``) lines, as the
     history reader tells them apart; then the original line number of each line left (None
@@ -348,9 +364,9 @@ def _drop_history(data: bytes) -> tuple[bytes, np.ndarray | None, bool]:
 
     Dropped before splitting fields: a full dump's history is most of its bytes.
     """
-    if b",h" not in data:  # in every history line
-        return data, None, False
     buf = np.frombuffer(data, dtype=np.uint8)
+    if not _may_have_history(buf):
+        return data, None, False
     ends = np.flatnonzero(buf == _NEWLINE)
     starts = np.empty(len(ends), dtype=np.int64)
     starts[0] = 0
