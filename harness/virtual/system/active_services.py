@@ -7,9 +7,10 @@ from inside the service), :meth:`~ActiveServices.stop_foreground` and
 ``AppModel.on_start_service``, ``on_stop_service`` and ``on_service_timeout``. Foreground
 services post their notification through :mod:`~.notification` and are announced on the bus as
 ``fgs_started(package, uid, service, types)`` / ``fgs_stopped(package, uid, service, types,
-reason)``; ``am make-uid-idle`` ending a uid's settle minute early is ``uid_idle(package,
-uid)``. ``am startservice|start-foreground-service|stopservice`` and ``dumpsys activity
-services [PKG]`` are registered with the activity manager.
+reason)``; a uid going idle (the settle minute after it was last on top, in a foreground
+service or on the temp allowlist is over, or ``am make-uid-idle`` ended it early) is
+``uid_idle(package, uid)``. ``am startservice|start-foreground-service|stopservice`` and
+``dumpsys activity services [PKG]`` are registered with the activity manager.
 
 The rules, per release (ActiveServices / ActivityManagerService; ``android-background-behavior.md``
 §6; constants and messages in :mod:`~.active_services_policy`):
@@ -153,8 +154,14 @@ class ActiveServices(SystemService, ServiceTimeouts):
         self._pm = system.service(PackageManagerService)
         self.services: dict[tuple[str, str], ServiceRecord] = {}
         self.fgs_allowlist: dict[str, FgsAllowlistEntry] = {}
+        # When each package last left the top (the 5 s FGS grace after it stopped being
+        # visible counts from here).
         self.left_top: dict[str, int] = {}
-        # Packages whose uid `am make-uid-idle` idled after they left the top (settle over).
+        # UidRecord.lastBackgroundTime: when the uid last went from active (top, foreground
+        # service, temp allowlist) to the background; it stays active for the settle minute
+        # after, whatever made it leave.
+        self.background_since: dict[str, int] = {}
+        # Packages whose uid `am make-uid-idle` idled within that minute.
         self.idled: set[str] = set()
         # Android 15 time limits: (package, type bit) -> [[start, end or None], ...].
         self.usage: dict[tuple[str, int], list[list[int | None]]] = {}
@@ -180,8 +187,11 @@ class ActiveServices(SystemService, ServiceTimeouts):
         for name in ("stopservice", "stop-service"):
             am.register_am_command(name, self._cmd_stop_service)
         bus = self.system.bus
+        # Subscribed before JobScheduler and AlarmManager (higher order): by the time they
+        # ask is_uid_active about a change, the settle minute it starts is known here.
         bus.subscribe("top_changed", self._on_top_changed)
         bus.subscribe("process_died", self._on_process_died)
+        bus.subscribe("temp_whitelist_changed", self._on_temp_allowlist_changed)
 
     def boot_completed(self) -> None:
         # Android 12+: BOOT_COMPLETED / LOCKED_BOOT_COMPLETED are sent with a temp allowlist
@@ -360,19 +370,49 @@ class ActiveServices(SystemService, ServiceTimeouts):
         return None
 
     def is_uid_active(self, package: str) -> bool:
-        """The uid is active (not "idle"): on top, running a foreground service, within a
-        minute of leaving the top, or temp-allowlisted (UidRecord / AppStateTracker)."""
+        """The uid is active (not "idle"): on top, running a foreground service,
+        temp-allowlisted, or within the settle minute after it stopped being any of these
+        (UidRecord / AppStateTracker)."""
+        if self._in_foreground_or_allowlisted(package):
+            return True
+        since = self.background_since.get(package)
+        return (
+            since is not None
+            and package not in self.idled
+            and self._now() - since < BACKGROUND_SETTLE_MS
+        )
+
+    def _in_foreground_or_allowlisted(self, package: str) -> bool:
+        """Not a background procState, or on the temp allowlist: OomAdjuster.updateUidsLSP's
+        test (isProcStateBackground(curProcState) && !isCurAllowListed) negated."""
         am = self.system.maybe_service(ActivityManagerService)
         if am is not None and am.is_top(package):
             return True
         if self.has_foreground_service(package):
             return True
-        left = self.left_top.get(package)
-        if left is not None and package not in self.idled \
-                and self._now() - left < BACKGROUND_SETTLE_MS:
-            return True
         doze = self.system.find("deviceidle")
         return bool(doze is not None and doze.is_temp_whitelisted(package))
+
+    def _maybe_went_background(self, package: str) -> None:
+        """Called when something that kept the uid active ended (it left the top, its last
+        foreground service stopped, its temp allowlist ran out). OomAdjuster.updateUidsLSP: a
+        uid whose procState turns background and that is not allowlisted gets
+        setLastBackgroundTime(now) and IDLE_UIDS_MSG after BACKGROUND_SETTLE_TIME; until then
+        it stays active."""
+        if self._in_foreground_or_allowlisted(package):
+            return
+        am = self.system.maybe_service(ActivityManagerService)
+        if am is not None and am.process_of(package) is None:
+            return  # no process, no UidRecord: nothing settles
+        self.background_since[package] = self._now()
+        self.idled.discard(package)
+        timer = self._settle_timers.pop(package, None)
+        if timer is not None:
+            timer.cancel()
+        self._settle_timers[package] = self.call_later(
+            BACKGROUND_SETTLE_MS, "ActivityManager.idle_uids",
+            lambda: self._settle_over(package),
+        )  # fmt: skip
 
     def make_uid_idle(self, package: str) -> bool:
         """ActivityManagerService.makePackageIdle (``am make-uid-idle``): a uid in the
@@ -380,8 +420,8 @@ class ActiveServices(SystemService, ServiceTimeouts):
         doStopUidLocked). The 5 s FGS grace after the activity stopped being visible is
         separate (it follows the process's last top time) and goes on. Returns whether a uid
         was idled."""
-        left = self.left_top.get(package)
-        if left is None or package in self.idled or self._now() - left >= BACKGROUND_SETTLE_MS:
+        since = self.background_since.get(package)
+        if since is None or package in self.idled or self._now() - since >= BACKGROUND_SETTLE_MS:
             return False
         self.idled.add(package)
         self._uid_idle(package)
@@ -697,6 +737,8 @@ class ActiveServices(SystemService, ServiceTimeouts):
                 nms.cancel_foreground(record.package, record.foreground_id)
             record.foreground_id = 0
             record.notification = None
+        # Before the listeners hear of it: the uid's settle minute starts now.
+        self._maybe_went_background(record.package)
         self.system.bus.publish(
             "fgs_stopped", package=record.package, uid=record.uid, service=record.name,
             types=types, reason=reason,
@@ -721,14 +763,12 @@ class ActiveServices(SystemService, ServiceTimeouts):
     def _on_top_changed(self, package: str, **_: object) -> None:
         now = self._now()
         previous = self._top
+        self._top = package
         if previous is not None and previous != package:
             self.left_top[previous] = now
-            self._settle_timers[previous] = self.call_later(
-                BACKGROUND_SETTLE_MS, "ActivityManager.idle_uids",
-                lambda: self._settle_over(previous),
-            )  # fmt: skip
-        self._top = package
+            self._maybe_went_background(previous)
         self.left_top.pop(package, None)
+        self.background_since.pop(package, None)
         self.idled.discard(package)
         timer = self._settle_timers.pop(package, None)
         if timer is not None:
@@ -745,6 +785,17 @@ class ActiveServices(SystemService, ServiceTimeouts):
         # The process took its services with it (no callbacks: the app is gone).
         for record in [r for r in self.services.values() if r.package == package]:
             self._remove(record, "process died")
+        # With its last process the UidRecord goes (ProcessList.removeProcessNameLocked ->
+        # CHANGE_GONE): listeners see the uid gone, not settling.
+        self.background_since.pop(package, None)
+        self.idled.discard(package)
+        timer = self._settle_timers.pop(package, None)
+        if timer is not None:
+            timer.cancel()
+
+    def _on_temp_allowlist_changed(self, package: str, until_elapsed_ms: int, **_: object) -> None:
+        if until_elapsed_ms == 0:  # removed or run out
+            self._maybe_went_background(package)
 
     # ================================================================ shell
     async def _cmd_start_service(self, inv: Invocation, args: list[str]) -> int:

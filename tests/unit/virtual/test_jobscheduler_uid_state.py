@@ -41,6 +41,10 @@ def left_top(b: JobBench) -> int:
     return b.run(lambda: b.dev.system.service(ActiveServices).left_top[PKG])  # type: ignore[union-attr]
 
 
+def uid_active(b: JobBench) -> bool:
+    return b.run(lambda: b.dev.system.service(ActiveServices).is_uid_active(PKG))  # type: ignore[union-attr]
+
+
 def rare_quota_left(b: JobBench) -> int:
     """QuotaController's remaining regular quota of the app in the RARE bucket."""
     return b.run(lambda: b.js.quota.remaining_ms(PKG, RARE_INDEX, b.elapsed(), running=False))  # type: ignore[union-attr]
@@ -66,6 +70,8 @@ def test_foreground_service_uid_is_within_quota_until_the_service_stops(bench):
     b.start_fgs()  # procState FOREGROUND_SERVICE: isUidInForeground
     b.wait_started(2)
     b.stop_fgs()
+    # Past the settle minute, in which the uid is still active (and so counts as ACTIVE).
+    b.wait_device_ms(SETTLE_MS + 5_000)
     b.schedule(JobInfo(3, ".SyncJobService"))
     b.wait_device_ms(5 * MINUTE)
     assert b.starts(3) == []
@@ -176,6 +182,54 @@ def test_battery_saver_spares_a_uid_for_the_minute_after_it_left_the_top(bench):
     job = b.dumped_job(11)
     assert job.ready["readyNotRestrictedInBg"] is False
     assert not job.uid_active
+
+
+def test_battery_saver_spares_a_uid_for_the_minute_after_its_foreground_service_stopped(bench):
+    b = bench(fgs=True)
+    b.unplug()
+    b.out("cmd power set-mode 1")
+    b.start_fgs()
+    b.behavior[17] = "hold"
+    b.schedule(JobInfo(17, ".SyncJobService", override_deadline_ms=HOUR))
+    b.wait_started(17)
+    b.wait_device_ms(2 * SETTLE_MS)  # the service runs on: the uid stays active
+    assert b.stops(17) == []
+    stopped_fgs = b.elapsed()
+    b.stop_fgs()
+    # procState falls from FOREGROUND_SERVICE to the background: the settle minute starts
+    # there (setLastBackgroundTime), and battery saver stops the job when it ends.
+    stop = b.wait_stopped(17)
+    assert stop.params.stop_reason == STOP_REASON_DEVICE_STATE
+    assert SETTLE_MS <= stop.elapsed - stopped_fgs < SETTLE_MS + 3_000
+
+
+def test_the_end_of_a_temp_allowlist_starts_the_settle_minute(bench):
+    b = bench()
+    b.unplug()
+    b.out("cmd power set-mode 1")
+    b.behavior[18] = "hold"
+    b.schedule(JobInfo(18, ".SyncJobService", override_deadline_ms=HOUR))
+    b.wait_device_ms(MINUTE)
+    assert b.starts(18) == []  # an idle uid in battery saver
+    allowed = b.elapsed()
+    b.out(f"cmd deviceidle tempwhitelist -d 10000 {PKG}")
+    b.wait_started(18)
+    stop = b.wait_stopped(18)
+    assert stop.params.stop_reason == STOP_REASON_DEVICE_STATE
+    # 10 s on the allowlist, then the minute an uid settles after leaving it.
+    assert 10_000 + SETTLE_MS <= stop.elapsed - allowed < 10_000 + SETTLE_MS + 3_000
+
+
+def test_a_uid_whose_process_died_is_gone_not_settling(bench):
+    b = bench()
+    b.behavior[19] = "hold"
+    b.schedule(JobInfo(19, ".SyncJobService"))
+    b.wait_started(19)
+    b.launch()
+    b.home()
+    assert uid_active(b)  # the minute after leaving the top
+    b.out(f"am kill {PKG}")
+    assert not uid_active(b)  # UidRecord removed with the last process (CHANGE_GONE)
 
 
 def test_make_uid_idle_ends_the_settle_minute_for_battery_saver(bench):
