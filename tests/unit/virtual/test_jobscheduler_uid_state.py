@@ -216,7 +216,7 @@ def test_the_end_of_a_temp_allowlist_starts_the_settle_minute(bench):
     b.wait_started(18)
     stop = b.wait_stopped(18)
     assert stop.params.stop_reason == STOP_REASON_DEVICE_STATE
-    # 10 s on the allowlist, then the minute an uid settles after leaving it.
+    # 10 s on the allowlist, then the minute a uid settles after leaving it.
     assert 10_000 + SETTLE_MS <= stop.elapsed - allowed < 10_000 + SETTLE_MS + 3_000
 
 
