@@ -526,6 +526,10 @@ def _wakelocks(stats: CheckinStats) -> pd.DataFrame:
     window. Blocks are found by their marker letters, so the v19-v21 and v22+ layouts (and any
     block added later) are read by where the markers are, not by fixed offsets."""
     rows = stats.rows("wl")
+    names = _maybe_redact(stats, rows.text_at(0), redact_name)
+    fixed = _fixed_wakelock_blocks(rows)
+    if fixed is not None:
+        return _wakelocks_of_one_layout(rows, names, *fixed)
     row, pos, values = rows.flat_numbers()
     # Markers are letters: only fields that are not numbers are looked at as text.
     maybe = np.flatnonzero(np.isnan(values) & (pos > 0))
@@ -547,8 +551,7 @@ def _wakelocks(stats: CheckinStats) -> pd.DataFrame:
 
     cols = Columns()
     cols.uid(rows.uid[m_row])
-    # Redact each row's name once, then repeat it for the row's blocks.
-    names = _maybe_redact(stats, rows.text_at(0), redact_name)
+    # Each row's name was redacted once; it is repeated for the row's blocks.
     cols.text("name", names.take(pa.array(m_row, pa.int64())))
     cols.codes("kind", kind_idx, _WAKELOCK_KINDS)
     cols.number("time_ms", at(-1))
@@ -561,6 +564,55 @@ def _wakelocks(stats: CheckinStats) -> pd.DataFrame:
     missing = rows.n - (int((m_row[1:] != m_row[:-1]).sum()) + 1 if len(m_row) else 0)
     if missing:
         stats.note(f"{missing} wl rows without wakelock type markers")
+    return cols.frame()
+
+
+def _fixed_wakelock_blocks(rows: SectionRows) -> tuple[np.ndarray, np.ndarray] | None:
+    """(marker positions, kind per block) when every row has the same length and its markers
+    at the same positions, and nothing else in the rows fails to be a number: what devices
+    print. None sends the rows to the general reading."""
+    width = rows.uniform_width()
+    if width is None or width < 2:
+        return None
+    mat = rows.matrix(width, copy=False)
+    not_number = np.isnan(mat[:, 1:]).any(axis=0)
+    at = np.flatnonzero(not_number) + 1
+    if not len(at):
+        return None
+    flat = (np.arange(rows.n) * width)[:, None] + at[None, :] + rows.field_span[0]
+    kinds = rows.fields.codes_of(flat.reshape(-1), _WAKELOCK_CODES).reshape(rows.n, len(at))
+    if (kinds < 0).any() or (kinds != kinds[0]).any():
+        return None
+    return at, kinds[0]
+
+
+def _wakelocks_of_one_layout(
+    rows: SectionRows, names: pa.Array, markers: np.ndarray, kinds: np.ndarray
+) -> pd.DataFrame:
+    """The wakelocks table of rows of one layout: each block's fields are matrix columns."""
+    width = int(rows.count[0])
+    mat = rows.matrix(width, copy=False)
+    k = len(markers)
+    ends = [*(markers[1:] - 1).tolist(), width]  # a block ends before the next block's time
+
+    def at(offset: int) -> np.ndarray:
+        out = np.full((rows.n, k), np.nan)
+        for j, (m, end) in enumerate(zip(markers.tolist(), ends, strict=True)):
+            if 0 <= m + offset < end:
+                out[:, j] = mat[:, m + offset]
+        return out.reshape(-1)
+
+    cols = Columns()
+    cols.uid(np.repeat(rows.uid, k))
+    cols.text("name", names.take(pa.array(np.repeat(np.arange(rows.n), k), pa.int64())))
+    cols.codes("kind", np.tile(kinds, rows.n), _WAKELOCK_KINDS)
+    cols.number("time_ms", at(-1))
+    cols.number("count", at(1))
+    # Full and window blocks print -1 for the durations they do not track.
+    for name, offset in (("current_ms", 2), ("max_ms", 3), ("total_ms", 4)):
+        v = at(offset)
+        v[v == -1] = np.nan
+        cols.number(name, v)
     return cols.frame()
 
 

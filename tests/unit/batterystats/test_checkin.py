@@ -7,7 +7,7 @@ import itertools
 import pandas as pd
 import pytest
 
-from harness.batterystats import CHECKIN_TABLES, parse_checkin
+from harness.batterystats import CHECKIN_TABLES, checkin_tables, parse_checkin
 from harness.errors import ParseError
 from tests.unit.batterystats.fixtures import CHECKIN_V12, CHECKIN_V20, CHECKIN_V36, crlf
 
@@ -75,6 +75,47 @@ def test_wakelocks_v20_blocks_have_no_total_and_no_background(v20):
     partial = row(wl, name="ProcessTrace", kind="partial")
     assert (partial["time_ms"], partial["count"], partial["max_ms"]) == (1663, 29, 87)
     assert pd.isna(partial["total_ms"])
+
+
+def test_wakelock_rows_of_different_layouts_are_read_by_their_markers():
+    # A v22+ row, a row without its background-partial block (as v21 printed), a row whose
+    # blocks are in another order and a row with no marker at all.
+    dump = "\n".join(
+        [
+            "9,0,i,vers,36,214,A,B",
+            "9,1000,l,wl,a,5,f,1,-1,-1,-1,7,p,2,0,3,4,8,bp,1,0,2,3,0,w,0,-1,-1,-1",
+            "9,1001,l,wl,b,0,f,0,-1,-1,-1,9,p,3,0,4,5,0,w,0,-1,-1,-1",
+            "9,1002,l,wl,c,6,p,1,0,2,3,0,f,0,-1,-1,-1",
+            "9,1003,l,wl,d,1,2,3",
+        ]
+    )
+    stats = parse_checkin(dump)
+    wl = stats.wakelocks
+    got = [(r.uid, r.name, r.kind, r.time_ms, r.count) for r in wl.itertuples()]
+    assert got == [
+        (1000, "a", "full", 5, 1),
+        (1000, "a", "partial", 7, 2),
+        (1000, "a", "background_partial", 8, 1),
+        (1000, "a", "window", 0, 0),
+        (1001, "b", "full", 0, 0),
+        (1001, "b", "partial", 9, 3),
+        (1001, "b", "window", 0, 0),
+        (1002, "c", "partial", 6, 1),
+        (1002, "c", "full", 0, 0),
+    ]
+    assert row(wl, uid=1001, kind="partial")["total_ms"] == 5
+    assert pd.isna(row(wl, uid=1002, kind="full")["max_ms"])
+    assert "1 wl rows without wakelock type markers" in stats.warnings
+
+
+@pytest.mark.parametrize("fixture", [CHECKIN_V20, CHECKIN_V36])
+def test_wakelock_rows_of_one_layout_read_as_a_matrix_match_the_general_reading(
+    fixture, monkeypatch
+):
+    fast = parse_checkin(fixture).wakelocks
+    monkeypatch.setattr(checkin_tables, "_fixed_wakelock_blocks", lambda rows: None)
+    general = parse_checkin(fixture).wakelocks
+    pd.testing.assert_frame_equal(fast, general, check_exact=True)
 
 
 def test_jobs_syncs_and_completion_reasons(v36):
