@@ -528,9 +528,13 @@ def within_ej_quota(
     job: JobStatus, quota: QuotaTracker, now: int, foreground: bool, temp: bool, top_started: bool
 ) -> bool:
     """QuotaController.isWithinEJQuotaLocked: a TOP-started job, a foreground app
-    (isUidInForeground: TOP or a foreground service) or a temp-allowlisted one, else EJ time
-    left in the window (per the real standby bucket)."""
-    if top_started or foreground or temp:
+    (isUidInForeground: TOP or a foreground service), a temp-allowlisted one or one within
+    3 minutes of leaving the temp allowlist (neither in the RESTRICTED bucket), one within a
+    minute of leaving the top; else EJ time left in the window (per the real standby
+    bucket)."""
+    if top_started or foreground:
+        return True
+    if quota.ej_exempt(job.package, job.effective_bucket(), now, temp, top=False):
         return True
     return quota.remaining_ej_ms(job.package, job.standby_bucket, now) > 0
 

@@ -98,14 +98,16 @@ class JobQueue:
     def _quota_tracking(self, package: str, now: int) -> tuple[bool, bool]:
         """Timer.shouldTrackLocked: charging (unless RESTRICTED) and foreground uids
         (!mForegroundUids.get(mUid): TOP or a foreground service) are free; the EJ timer also
-        skips temp-allowlisted apps."""
+        skips apps with the temp-allowlist or top-app exemption, grace periods included."""
         pkg = self._package(package)
         uid = pkg.uid if pkg is not None else -1
         bucket = bucket_index(self.inputs.raw_bucket(package), self.api_level)
         foreground = self.inputs.uid_foreground(uid)
         track = (bucket == RESTRICTED_INDEX or not self.inputs.charging) and not foreground
         temp = self.inputs.is_temp_whitelisted(package, uid, now)
-        return track, track and not temp
+        assert self.quota is not None
+        exempt = self.quota.ej_exempt(package, bucket, now, temp, self.inputs.uid_top(uid))
+        return track, track and not exempt
 
     def _stop_non_ready_active_jobs(self) -> None:
         """JobConcurrencyManager.stopNonReadyActiveJobsLocked."""

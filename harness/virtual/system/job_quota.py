@@ -464,6 +464,10 @@ class QuotaTracker:
         self.era = era  # what the quota rules use (clamped)
         self.configured = era  # what ``device_config`` set, as the dump prints it
         self.packages: dict[str, PackageQuota] = {}
+        # mTopAppGraceCache / mTempAllowlistGraceCache (Android 12+): until when an app that
+        # left the top, or the temp allowlist, still has its expedited jobs exempted.
+        self.top_grace_end: dict[str, int] = {}
+        self.temp_grace_end: dict[str, int] = {}
 
     def configure(self, values: dict[str, str]) -> None:
         """Apply the ``jobscheduler`` DeviceConfig flags over this release's defaults (a
@@ -473,6 +477,34 @@ class QuotaTracker:
 
     def pkg(self, package: str) -> PackageQuota:
         return self.packages.setdefault(package, PackageQuota())
+
+    # ------------------------------------------------------------------ EJ grace periods
+    def left_top(self, package: str, now: int) -> int:
+        """QcHandler MSG_UID_PROCESS_STATE_CHANGED: a uid that was TOP and no longer is keeps
+        its EJ exemption for EJ_GRACE_PERIOD_TOP_APP_MS. Returns the grace's length."""
+        grace = self.era.ej_grace_period_top_app_ms
+        self.top_grace_end[package] = now + grace
+        return grace
+
+    def became_top(self, package: str) -> None:
+        self.top_grace_end.pop(package, None)
+
+    def left_temp_allowlist(self, package: str, now: int) -> int:
+        """TempAllowlistTracker.onAppRemoved: EJ_GRACE_PERIOD_TEMP_ALLOWLIST_MS of grace.
+        Returns the grace's length."""
+        grace = self.era.ej_grace_period_temp_allowlist_ms
+        self.temp_grace_end[package] = now + grace
+        return grace
+
+    def ej_exempt(self, package: str, bucket: int, now: int, temp: bool, top: bool) -> bool:
+        """hasTempAllowlistExemptionLocked (not for RESTRICTED or NEVER apps) or the top-app
+        exemption (TOP now, or within its grace): isWithinEJQuotaLocked's and the EJ Timer's
+        (shouldTrackLocked) exemptions."""
+        if bucket not in (RESTRICTED_INDEX, NEVER_INDEX) and (
+            temp or now < self.temp_grace_end.get(package, 0)
+        ):
+            return True
+        return top or now < self.top_grace_end.get(package, 0)
 
     # ------------------------------------------------------------------ timers
     def job_started(
@@ -552,6 +584,8 @@ class QuotaTracker:
 
     def forget(self, package: str) -> None:
         self.packages.pop(package, None)
+        self.top_grace_end.pop(package, None)
+        self.temp_grace_end.pop(package, None)
 
     # ------------------------------------------------------------------ statistics
     def _all_sessions(

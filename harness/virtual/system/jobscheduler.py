@@ -142,13 +142,18 @@ class JobSchedulerService(JobQueue, JobExecution, SystemService):
         self._checking = False
         self._dirty = False
         self._started = False
+        self._quota_top: str | None = None  # the package QuotaController last saw on top
 
     # ================================================================== lifecycle
     def start(self) -> None:
+        bus = self.system.bus
+        # Before the inputs' own subscriptions, which re-evaluate the jobs at once: the EJ
+        # grace periods must be known by then.
+        bus.subscribe("top_changed", self._on_top_for_quota)
+        bus.subscribe("temp_whitelist_changed", self._on_temp_allowlist_for_quota)
         self.inputs.start()
         self._doze_mode = self._doze_mode_background = self.inputs.device_idle_mode
         self.idleness = IdlenessTracker(self, self.inputs.screen_on)
-        bus = self.system.bus
         bus.subscribe("screen_changed", self._on_screen)
         bus.subscribe("idle_state_changed", self._on_idle_state)
         bus.subscribe("process_died", self._on_process_died)
@@ -453,6 +458,32 @@ class JobSchedulerService(JobQueue, JobExecution, SystemService):
                     break
         finally:
             self._checking = False
+
+    # ------------------------------------------------------------------ EJ grace periods
+    def _ej_quota(self) -> QuotaTracker | None:
+        return self.quota if self.quota is not None and self.quota.era.ej_limit_ms else None
+
+    def _on_top_for_quota(self, package: str, **_: object) -> None:
+        """QuotaController's UidObserver: leaving TOP starts the top-app grace period (EJs stay
+        exempt), MSG_END_GRACE_PERIOD re-evaluates the app when it is over."""
+        previous, self._quota_top = self._quota_top, package
+        quota = self._ej_quota()
+        if quota is None:
+            return
+        quota.became_top(package)
+        if previous is not None and previous != package:
+            grace = quota.left_top(previous, self._now())
+            self.call_later(grace, "QuotaController.end_grace_period", self.on_inputs_changed)
+
+    def _on_temp_allowlist_for_quota(
+        self, package: str, until_elapsed_ms: int, **_: object
+    ) -> None:
+        """TempAllowlistTracker.onAppRemoved: the temp-allowlist grace period starts."""
+        quota = self._ej_quota()
+        if quota is None or until_elapsed_ms != 0:
+            return
+        grace = quota.left_temp_allowlist(package, self._now())
+        self.call_later(grace, "QuotaController.end_grace_period", self.on_inputs_changed)
 
     def _on_screen(self, on: bool, **_: object) -> None:
         if self.idleness is not None:

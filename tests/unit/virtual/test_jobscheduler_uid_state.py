@@ -93,6 +93,64 @@ def test_foreground_service_uid_gets_expedited_jobs_past_its_ej_quota(bench):
     assert b.wait_started(5).params.is_expedited_job
 
 
+def spend_rare_ej_quota(b: JobBench, job_id: int) -> None:
+    """An expedited job held on battery in the RARE bucket runs until RARE's 10 min of EJ
+    time are used up; then a new EJ is refused at schedule time (RESULT_FAILURE)."""
+    b.unplug()
+    b.set_bucket("rare")
+    b.behavior[job_id] = "hold"
+    b.schedule(JobInfo(job_id, ".SyncJobService", expedited=True))
+    b.wait_started(job_id)
+    b.wait_stopped(job_id, timeout_s=30)
+    assert b.schedule(JobInfo(job_id + 1, ".SyncJobService", expedited=True)) == 0
+
+
+def test_expedited_jobs_are_within_quota_for_a_minute_after_the_app_left_the_top(bench):
+    b = bench(rate=500)
+    spend_rare_ej_quota(b, 40)
+    b.launch()
+    b.home()
+    b.set_bucket("rare")  # back from ACTIVE, where using the app put it
+    # EJ_GRACE_PERIOD_TOP_APP_MS: the top-app exemption outlasts the top by a minute.
+    assert b.schedule(JobInfo(42, ".SyncJobService", expedited=True)) == 1
+    assert b.wait_started(42).params.is_expedited_job
+    b.wait_device_ms(MINUTE + 5_000)
+    assert b.schedule(JobInfo(43, ".SyncJobService", expedited=True)) == 0
+
+
+def test_expedited_jobs_are_within_quota_three_minutes_after_the_temp_allowlist(bench):
+    b = bench(rate=500)
+    spend_rare_ej_quota(b, 44)
+    b.out(f"cmd deviceidle tempwhitelist -d 60000 {PKG}")
+    assert b.schedule(JobInfo(46, ".SyncJobService", expedited=True)) == 1
+    b.out(f"cmd deviceidle tempwhitelist -r {PKG}")
+    # EJ_GRACE_PERIOD_TEMP_ALLOWLIST_MS: still exempt for 3 minutes after leaving the list.
+    b.wait_device_ms(2 * MINUTE)
+    assert b.schedule(JobInfo(47, ".SyncJobService", expedited=True)) == 1
+    b.wait_device_ms(MINUTE + 5_000)
+    assert b.schedule(JobInfo(48, ".SyncJobService", expedited=True)) == 0
+
+
+def test_expedited_job_time_in_the_top_grace_minute_is_not_charged(bench):
+    b = bench(rate=500)
+    b.unplug()
+    b.launch()
+    b.home()
+    left = b.elapsed()
+    b.set_bucket("rare")  # back from ACTIVE, where using the app put it
+    b.behavior[49] = "hold"
+    b.schedule(JobInfo(49, ".SyncJobService", expedited=True))
+    b.wait_started(49)
+    b.wait_device_ms(3 * MINUTE)
+    b.finish(49)
+    finished = b.elapsed()
+    sessions = b.run(lambda: list(b.js.quota.pkg(PKG).ej_sessions))  # type: ignore[union-attr]
+    # Timer.shouldTrackLocked: the EJ timer starts when the grace minute is over.
+    assert len(sessions) == 1
+    assert left + MINUTE <= sessions[0].start < left + MINUTE + 3_000
+    assert sessions[0].end <= finished
+
+
 def test_job_of_a_foreground_service_uid_is_not_top_started(bench):
     b = bench(fgs=True)
     b.unplug()
