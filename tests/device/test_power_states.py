@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from harness.app.sample import SampleApp
 from harness.device import Device
 from harness.power import BatterySaverRefused, DozeStepError, PowerControllers
 
@@ -94,6 +95,31 @@ def test_standby_bucket_set_and_read_back(power: PowerControllers, probe_app: st
     power.standby.set_bucket(probe_app, "restricted" if power.profile.api_level >= 30
                              else "frequent")
     assert power.standby.bucket(probe_app) in (45, 30)
+
+
+@pytest.mark.min_sdk(31)
+def test_exact_alarm_permission_is_a_bucket_floor_a_test_can_lift(
+        device: Device, app: SampleApp, power: PowerControllers):
+    from harness.android.appops import parse as parse_appops
+    from harness.power import BucketPinned
+
+    pkg = SampleApp.package
+
+    def exact_alarm_mode() -> str | None:
+        out = device.shell(["cmd", "appops", "get", "--uid", pkg, "SCHEDULE_EXACT_ALARM"]).stdout
+        return parse_appops(out).mode("SCHEDULE_EXACT_ALARM")
+
+    before = exact_alarm_mode()
+    if power.profile.api_level <= 33:
+        # The sample app holds SCHEDULE_EXACT_ALARM, granted on Android 12-13: WORKING_SET at
+        # least. From Android 14 it no longer elevates apps that target 34 or later.
+        with pytest.raises(BucketPinned, match="WORKING_SET"):
+            power.standby.set_bucket(pkg, "rare")
+        assert power.standby.bucket(pkg) == 20
+    power.standby.set_bucket(pkg, "rare", lift_exact_alarm_floor=True)
+    assert power.standby.bucket(pkg) == 40
+    power.standby.restore()
+    assert exact_alarm_mode() == before
 
 
 @pytest.mark.min_sdk(28)

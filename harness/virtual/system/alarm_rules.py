@@ -112,6 +112,22 @@ class AlarmRules:
             return self.allowed_by_default(pkg)
         return mode == "allow"
 
+    def elevates_standby_bucket(self, pkg: InstalledPackage) -> bool:
+        """Whether the app's exact-alarm permission keeps its standby bucket at WORKING_SET or
+        better (AppStandbyController.getAppMinBucket). Android 12: hasScheduleExactAlarm;
+        13: hasExactAlarmPermission (SCHEDULE_EXACT_ALARM or USE_EXACT_ALARM); 14+:
+        shouldGetBucketElevation, USE_EXACT_ALARM or, for apps targeting T or lower,
+        SCHEDULE_EXACT_ALARM (SCHEDULE_EXACT_ALARM_DOES_NOT_ELEVATE_BUCKET, 262645982)."""
+        if self.api_level < 31:
+            return False
+        if self.api_level == 31 or self.api_level == 32:
+            return self.has_schedule_exact_alarm(pkg)
+        # Requested in the manifest: the model's built-in system packages have none and would
+        # otherwise "hold" every permission.
+        if pkg.requests(USE_EXACT_ALARM) and self.has_use_exact_alarm(pkg):
+            return True
+        return (self.api_level == 33 or pkg.target_sdk <= 33) and self.has_schedule_exact_alarm(pkg)
+
     def exempt_from_exact_permission(self, pkg: InstalledPackage) -> bool:
         """isExemptFromExactAlarmPermissionNoLock: core uids, SystemUI and the (system or user)
         power-save allowlist."""

@@ -12,8 +12,10 @@ The rules follow AppStandbyController / AppIdleHistory:
 - ``am set-standby-bucket`` from the shell is "forced by user" (``f``): it sticks until the app
   is used; it does nothing for an app whose bucket is EXEMPTED; the result is clamped by the
   app's minimum bucket (getAppMinBucket): EXEMPTED for uids below 10000, ``android`` and the
-  Doze (except-idle) whitelist; ACTIVE for headless system apps. So neither a system uid nor a
-  whitelisted app can be demoted.
+  Doze (except-idle) whitelist; WORKING_SET from Android 12 for an app whose exact-alarm
+  permission elevates it (see ``AlarmRules.elevates_standby_bucket``); ACTIVE for headless
+  system apps. So neither a system uid nor a whitelisted app can be demoted, and an app
+  holding SCHEDULE_EXACT_ALARM on Android 12-13 goes no lower than WORKING_SET.
 - With ``app_standby_enabled`` or ``adaptive_battery_management_enabled`` at 0 nothing moves and
   every app reads ACTIVE.
 - While the device is charging (BatteryStats' ACTION_CHARGING) no app is idle:
@@ -301,9 +303,19 @@ class UsageStatsService(SystemService):
             return EXEMPTED  # "System uids never go idle."
         if self._doze_exempt(package):
             return EXEMPTED  # isNonIdleWhitelisted
+        if self._exact_alarm_elevated(pkg):
+            return WORKING_SET  # hasScheduleExactAlarm / shouldGetExactAlarmBucketElevation
         if pkg.system and not self._has_launcher(pkg):
             return ACTIVE  # isHeadlessSystemApp
         return NEVER
+
+    def _exact_alarm_elevated(self, pkg: InstalledPackage) -> bool:
+        if self.api_level < 31:
+            return False
+        from harness.virtual.system.alarm import AlarmManagerService
+
+        alarms = self.system.maybe_service(AlarmManagerService)
+        return alarms is not None and alarms.elevates_standby_bucket(pkg)
 
     def report_usage(
         self, package: str, sub_reason: int = REASON_SUB_USAGE_USER_INTERACTION

@@ -26,6 +26,13 @@ from tests.unit.virtual.bgwork_bench import (
 )
 
 EXACT_PERMS = (*DEFAULT_PERMISSIONS, "USE_EXACT_ALARM")
+# For standby tests: USE_EXACT_ALARM would keep the app at WORKING_SET or better
+# (shouldGetBucketElevation); SCHEDULE_EXACT_ALARM does not for apps targeting 34+.
+SCHEDULE_PERMS = (*DEFAULT_PERMISSIONS, "SCHEDULE_EXACT_ALARM")
+
+
+def allow_exact_alarms(b: Bench) -> None:
+    b.out(f"cmd appops set {PKG} SCHEDULE_EXACT_ALARM allow")
 
 
 @pytest.fixture
@@ -225,8 +232,15 @@ def test_alarm_clock_needs_the_exact_permission_on_android_14(bench):
 
 
 # ---------------------------------------------------------------------------------- standby
+def test_use_exact_alarm_keeps_the_app_out_of_rare(bench):
+    b = bench(api_level=34, permissions=EXACT_PERMS)
+    b.out(f"am set-standby-bucket {PKG} rare")
+    assert b.out(f"am get-standby-bucket {PKG}").strip() == "20"  # shouldGetBucketElevation
+
+
 def test_rare_bucket_gets_one_alarm_an_hour_unless_charging(bench):
-    b = bench(api_level=34, rate=1000, permissions=EXACT_PERMS)
+    b = bench(api_level=34, rate=1000, permissions=SCHEDULE_PERMS)
+    allow_exact_alarms(b)
     b.unplug()
     b.home()
     # Past the hour of ACTIVE that launching gave it (a forced bucket is raised back to ACTIVE
@@ -251,7 +265,8 @@ def test_rare_bucket_gets_one_alarm_an_hour_unless_charging(bench):
 
 
 def test_never_bucket_defers_indefinitely_and_charging_paroles(bench):
-    b = bench(api_level=34, rate=500, permissions=EXACT_PERMS)
+    b = bench(api_level=34, rate=500, permissions=SCHEDULE_PERMS)
+    allow_exact_alarms(b)
     b.unplug()
     b.home()
     b.wait_device_ms(HOUR + MINUTE)

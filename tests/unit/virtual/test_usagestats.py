@@ -312,3 +312,62 @@ def test_older_layouts_parse(device_loop, api, title):
             assert sh("am get-standby-bucket android")[1] == "Unknown command: get-standby-bucket\n"
     finally:
         device_loop.stop_device(dev)
+
+
+# ------------------------------------------------------------------ exact-alarm bucket floor
+
+
+def install_alarm_app(device_loop: DeviceLoop, dev: VirtualDevice, target: int, perm: str) -> None:
+    manifest = f"""<manifest xmlns:android="http://schemas.android.com/apk/res/android"
+        package="{APP}" android:versionCode="1" android:versionName="1.0">
+      <uses-sdk android:minSdkVersion="24" android:targetSdkVersion="{target}"/>
+      <uses-permission android:name="android.permission.{perm}"/>
+      <application android:label="Alarms"/>
+    </manifest>"""
+    pm = dev.system.service(PackageManagerService)
+    assert on_loop(device_loop, lambda: pm.install_bytes(build_apk(manifest))) == "Success"
+
+
+@pytest.mark.parametrize(
+    ("api", "target", "perm", "floor"),
+    [
+        (30, 30, "SCHEDULE_EXACT_ALARM", 40),  # no exact-alarm permission before Android 12
+        (31, 31, "SCHEDULE_EXACT_ALARM", 20),  # hasScheduleExactAlarm (granted by default)
+        (33, 33, "SCHEDULE_EXACT_ALARM", 20),  # hasExactAlarmPermission
+        (33, 33, "USE_EXACT_ALARM", 20),
+        (34, 33, "SCHEDULE_EXACT_ALARM", 40),  # denied by default to new target-33 installs
+        (34, 34, "SCHEDULE_EXACT_ALARM", 40),  # SCHEDULE_EXACT_ALARM_DOES_NOT_ELEVATE_BUCKET
+        (34, 34, "USE_EXACT_ALARM", 20),  # shouldGetBucketElevation
+    ],
+)
+def test_exact_alarm_permission_keeps_the_app_at_working_set(device_loop, api, target, perm, floor):
+    dev = device_loop.start_device(VirtualDeviceConfig(api_level=api, boot_time_s=0.05))
+    try:
+        sh = Shell(device_loop, dev)
+        install_alarm_app(device_loop, dev, target, perm)
+        sh(f"am set-standby-bucket {APP} rare")
+        assert bucket(sh, APP) == floor
+    finally:
+        device_loop.stop_device(dev)
+
+
+def test_granting_schedule_exact_alarm_on_android_14_elevates_a_target_33_app(fresh, device_loop):
+    dev, sh = fresh
+    install_alarm_app(device_loop, dev, 33, "SCHEDULE_EXACT_ALARM")
+    sh(f"cmd appops set {APP} SCHEDULE_EXACT_ALARM allow")
+    sh(f"am set-standby-bucket {APP} rare")
+    assert bucket(sh, APP) == 20
+
+
+def test_denying_schedule_exact_alarm_lifts_the_floor_on_android_13(device_loop):
+    dev = device_loop.start_device(VirtualDeviceConfig(api_level=33, boot_time_s=0.05))
+    try:
+        sh = Shell(device_loop, dev)
+        install_alarm_app(device_loop, dev, 33, "SCHEDULE_EXACT_ALARM")
+        sh(f"am set-standby-bucket {APP} restricted")
+        assert bucket(sh, APP) == 20
+        sh(f"cmd appops set {APP} SCHEDULE_EXACT_ALARM deny")
+        sh(f"am set-standby-bucket {APP} restricted")
+        assert bucket(sh, APP) == 45
+    finally:
+        device_loop.stop_device(dev)
