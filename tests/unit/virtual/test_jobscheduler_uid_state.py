@@ -2,11 +2,14 @@
 
 - foreground (TOP or a foreground service; QuotaController.isUidInForeground): within quota,
   within EJ quota, no quota time used;
-- active (the activity manager's "not idle": TOP, a foreground service, the minute after
-  leaving the top unless ``am make-uid-idle`` ends it; AppStateTracker.isUidActive): not
-  restricted by battery saver, IMPORTANT_WHILE_FOREGROUND jobs in Doze, at once on a Doze exit,
-  the foreground exemption at schedule time;
-- TOP: a job started then is top-started and never counts towards quota.
+- active (the activity manager's "not idle": TOP, a foreground service, the temp allowlist,
+  and the minute after the last of them ended unless ``am make-uid-idle`` ends it; a uid whose
+  process died is gone; AppStateTracker.isUidActive): not restricted by battery saver,
+  IMPORTANT_WHILE_FOREGROUND jobs in Doze, at once on a Doze exit, the foreground exemption at
+  schedule time;
+- TOP: a job started then is top-started and never counts towards quota; expedited jobs stay
+  within EJ quota, uncharged, for a minute after the app left the top (and three minutes after
+  it left the temp allowlist).
 """
 
 from __future__ import annotations
