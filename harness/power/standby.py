@@ -5,6 +5,7 @@
 (getAppMinBucket), and a clamped bucket is reported as an error, not silently accepted:
 
 - whitelisted and system apps stay EXEMPTED (5);
+- from Android 12 an app granted ACCESS_BACKGROUND_LOCATION goes no lower than FREQUENT (30);
 - from Android 12 an app whose exact-alarm permission is granted goes no lower than
   WORKING_SET (20): SCHEDULE_EXACT_ALARM on Android 12-13, USE_EXACT_ALARM, and on Android 14+
   SCHEDULE_EXACT_ALARM of apps targeting 33 or lower. ``lift_exact_alarm_floor=True`` denies
@@ -22,6 +23,7 @@ from harness.power.base import Controller
 
 EXEMPTED = 5
 WORKING_SET = 20
+FREQUENT = 30
 EXACT_ALARM_OP = "SCHEDULE_EXACT_ALARM"
 BUCKET_NAMES = {
     5: "exempted",
@@ -92,6 +94,13 @@ class Standby(Controller):
                 f"{package} stays in the WORKING_SET bucket (20), not {name} ({number}): on "
                 "Android 12+ an app whose exact-alarm permission is granted goes no lower "
                 f"(AppStandbyController.getAppMinBucket); {hint}",
+            )
+        if now == FREQUENT and number > FREQUENT and self.profile.api_level >= 31:
+            raise BucketPinned(
+                self.device.serial,
+                f"{package} stays in the FREQUENT bucket (30), not {name} ({number}): on "
+                "Android 12+ an app granted ACCESS_BACKGROUND_LOCATION goes no lower "
+                "(AppStandbyController.getAppMinBucket); revoke it to test lower buckets",
             )
 
         def probe() -> tuple[bool, str]:

@@ -16,12 +16,26 @@ from harness.errors import DeviceCommandError
 PROBE_PACKAGES = ("dev.harness.probe", "dev.harness.probe2")
 
 
-def _probe_manifest(package: str) -> str:
+def _probe_manifest(package: str, permissions: tuple[str, ...] = ()) -> str:
+    uses = "".join(f'\n  <uses-permission android:name="{p}"/>' for p in permissions)
     return f"""<manifest xmlns:android="http://schemas.android.com/apk/res/android"
     package="{package}" android:versionCode="1" android:versionName="1">
-  <uses-sdk android:minSdkVersion="21" android:targetSdkVersion="34"/>
+  <uses-sdk android:minSdkVersion="21" android:targetSdkVersion="34"/>{uses}
   <application android:label="Harness probe" android:hasCode="false"/>
 </manifest>"""
+
+
+def _install_probe(  # type: ignore[no-untyped-def]
+    device: Device, tmp_path, package: str, permissions: tuple[str, ...] = ()
+) -> None:
+    from harness.apk import build_apk
+
+    apk = tmp_path / f"{package}.apk"
+    apk.write_bytes(build_apk(_probe_manifest(package, permissions)))
+    try:
+        device.install(apk)
+    except DeviceCommandError as exc:
+        pytest.skip(f"{device.serial} refuses the unsigned probe app: {exc.stdout.strip()}")
 
 
 @pytest.fixture
@@ -31,18 +45,10 @@ def probe_apps(device: Device, tmp_path) -> Iterator[tuple[str, str]]:
     They are manifest-only APKs (no code), which models of a device accept; a phone that
     refuses them (unsigned) skips the test with the reason.
     """
-    from harness.apk import build_apk
-
     installed: list[str] = []
     try:
         for package in PROBE_PACKAGES:
-            apk = tmp_path / f"{package}.apk"
-            apk.write_bytes(build_apk(_probe_manifest(package)))
-            try:
-                device.install(apk)
-            except DeviceCommandError as exc:
-                pytest.skip(f"{device.serial} refuses the unsigned probe app: "
-                            f"{exc.stdout.strip()}")
+            _install_probe(device, tmp_path, package)
             installed.append(package)
         yield PROBE_PACKAGES
     finally:
@@ -53,3 +59,18 @@ def probe_apps(device: Device, tmp_path) -> Iterator[tuple[str, str]]:
 @pytest.fixture
 def probe_app(probe_apps: tuple[str, str]) -> str:
     return probe_apps[0]
+
+
+@pytest.fixture
+def location_probe_app(device: Device, tmp_path) -> Iterator[str]:
+    """A probe package holding ACCESS_BACKGROUND_LOCATION (granted); removed afterwards."""
+    package = "dev.harness.probe.location"
+    perms = ("android.permission.ACCESS_FINE_LOCATION",
+             "android.permission.ACCESS_BACKGROUND_LOCATION")
+    _install_probe(device, tmp_path, package, perms)
+    try:
+        for perm in perms:
+            device.shell(["pm", "grant", package, perm], check=True)
+        yield package
+    finally:
+        device.shell(["pm", "uninstall", package])

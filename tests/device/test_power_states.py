@@ -122,6 +122,16 @@ def test_exact_alarm_permission_is_a_bucket_floor_a_test_can_lift(
     assert exact_alarm_mode() == before
 
 
+@pytest.mark.min_sdk(31)
+def test_background_location_keeps_an_app_at_frequent(
+        power: PowerControllers, location_probe_app: str):
+    from harness.power import BucketPinned
+
+    with pytest.raises(BucketPinned, match="ACCESS_BACKGROUND_LOCATION"):
+        power.standby.set_bucket(location_probe_app, "rare")
+    assert power.standby.bucket(location_probe_app) == 30
+
+
 @pytest.mark.min_sdk(28)
 def test_whitelisted_app_stays_exempted(power: PowerControllers, probe_app: str):
     from harness.power import BucketPinned

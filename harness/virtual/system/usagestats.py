@@ -14,8 +14,9 @@ The rules follow AppStandbyController / AppIdleHistory:
   app's minimum bucket (getAppMinBucket): EXEMPTED for uids below 10000, ``android`` and the
   Doze (except-idle) whitelist; WORKING_SET from Android 12 for an app whose exact-alarm
   permission elevates it (see ``AlarmRules.elevates_standby_bucket``); ACTIVE for headless
-  system apps. So neither a system uid nor a whitelisted app can be demoted, and an app
-  holding SCHEDULE_EXACT_ALARM on Android 12-13 goes no lower than WORKING_SET.
+  system apps; FREQUENT from Android 12 for an app granted ACCESS_BACKGROUND_LOCATION. So
+  neither a system uid nor a whitelisted app can be demoted, and an app holding
+  SCHEDULE_EXACT_ALARM on Android 12-13 goes no lower than WORKING_SET.
 - With ``app_standby_enabled`` or ``adaptive_battery_management_enabled`` at 0 nothing moves and
   every app reads ACTIVE.
 - While the device is charging (BatteryStats' ACTION_CHARGING) no app is idle:
@@ -59,6 +60,7 @@ BUCKET_NAMES = {
     NEVER: "NEVER",
 }
 IDLE_BUCKET_CUTOFF = RARE  # AppIdleHistory.IDLE_BUCKET_CUTOFF
+BACKGROUND_LOCATION = "android.permission.ACCESS_BACKGROUND_LOCATION"
 
 # UsageStatsManager.REASON_*.
 REASON_MAIN_MASK = 0xFF00
@@ -307,6 +309,12 @@ class UsageStatsService(SystemService):
             return WORKING_SET  # hasScheduleExactAlarm / shouldGetExactAlarmBucketElevation
         if pkg.system and not self._has_launcher(pkg):
             return ACTIVE  # isHeadlessSystemApp
+        if self.api_level >= 31 and pkg.requests(BACKGROUND_LOCATION) and pkg.holds(
+            BACKGROUND_LOCATION
+        ):
+            # Android 12's getAppMinBucket: checkPermission(ACCESS_BACKGROUND_LOCATION) ==
+            # PERMISSION_GRANTED -> STANDBY_BUCKET_FREQUENT (earlier releases not checked).
+            return FREQUENT
         return NEVER
 
     def _exact_alarm_elevated(self, pkg: InstalledPackage) -> bool:

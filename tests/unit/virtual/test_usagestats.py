@@ -371,3 +371,19 @@ def test_denying_schedule_exact_alarm_lifts_the_floor_on_android_13(device_loop)
         assert bucket(sh, APP) == 45
     finally:
         device_loop.stop_device(dev)
+
+
+@pytest.mark.parametrize(
+    ("api", "granted", "floor"), [(34, True, 30), (34, False, 40), (31, True, 30), (30, True, 40)]
+)
+def test_background_location_keeps_the_app_at_frequent(device_loop, api, granted, floor):
+    dev = device_loop.start_device(VirtualDeviceConfig(api_level=api, boot_time_s=0.05))
+    try:
+        sh = Shell(device_loop, dev)
+        install_alarm_app(device_loop, dev, 34, "ACCESS_BACKGROUND_LOCATION")
+        if granted:
+            sh(f"pm grant {APP} android.permission.ACCESS_BACKGROUND_LOCATION")
+        sh(f"am set-standby-bucket {APP} rare")
+        assert bucket(sh, APP) == floor
+    finally:
+        device_loop.stop_device(dev)
