@@ -172,11 +172,14 @@ class SizedAggregate:
     parse_s: float
     full_s: float
 
-    def vs_bh(self, seconds: float) -> tuple[float, float]:
-        """Ratio to BH's time for its input of this name, scaled to this input's size."""
+    def bh_s(self) -> tuple[float, float]:
+        """BH's time for its input of this name, scaled to this input's size."""
         mb, (lo, hi) = BH_AGGREGATES[self.bh_input]
-        per_mb = (lo / mb, hi / mb)
-        return per_mb[0] * self.mb / seconds, per_mb[1] * self.mb / seconds
+        return lo * self.mb / mb, hi * self.mb / mb
+
+    def vs_bh(self, seconds: float) -> tuple[float, float]:
+        lo, hi = self.bh_s()
+        return lo / seconds, hi / seconds
 
 
 def bench_sized_aggregates(root: Path, repeat: int) -> list[SizedAggregate]:
@@ -202,9 +205,8 @@ def print_sized_aggregates(sized: list[SizedAggregate]) -> None:
         f"{'BH ms':>9}  vs BH (parse / full)"
     )
     for a in sized:
-        _, (lo, hi) = BH_AGGREGATES[a.bh_input]
-        scale = a.mb / BH_AGGREGATES[a.bh_input][0]
-        bh_ms = f"{lo * scale * 1000:.0f}-{hi * scale * 1000:.0f}"
+        lo, hi = a.bh_s()
+        bh_ms = f"{lo * 1000:.0f}-{hi * 1000:.0f}"
         p_lo, p_hi = a.vs_bh(a.parse_s)
         f_lo, f_hi = a.vs_bh(a.full_s)
         print(

@@ -19,7 +19,7 @@ from harness.android.content import parse_query
 from harness.app import contract as c
 from harness.device import Device
 from harness.errors import DeviceCommandError, DeviceError, HarnessError, WaitTimeout
-from harness.power.base import profile_for
+from harness.power.base import profile_for, uid_appop_mode
 
 # ActivityManagerConstants.DEFAULT_FG_TO_BG_FGS_GRACE_DURATION (Android 12+), in seconds.
 FG_TO_BG_FGS_GRACE_S = 5.0
@@ -197,7 +197,7 @@ class SampleApp:
                 prepared.granted.append(perm)
         if api >= 31 and profile.supports("exact_alarm_appop"):
             op = "SCHEDULE_EXACT_ALARM"
-            found = self._uid_appop(op)
+            found = uid_appop_mode(self.device, c.PACKAGE, op)
             mode = "allow" if exact_alarms else "deny"
             if found != mode:
                 prepared.appops[op] = found or "default"
@@ -214,10 +214,6 @@ class SampleApp:
             restriction.allow(c.PACKAGE)
         self.since = self.last_seq()
 
-    def _uid_appop(self, op: str) -> str | None:
-        out = self.device.shell(["cmd", "appops", "get", "--uid", c.PACKAGE, op]).stdout
-        m = re.search(rf"{op}: (\w+)", out)
-        return m.group(1) if m else None
 
     def restore(self) -> None:
         """Cancel what the app scheduled and undo prepare()."""

@@ -867,7 +867,6 @@ def _cpu_freq(stats: CheckinStats) -> pd.DataFrame:
         # The usual dump: every row the same length and frequency count, a plain matrix.
         n = int(k[0])
         mat = rows.matrix(width, copy=False)
-        t_row = np.repeat(np.arange(rows.n), n)
         t_idx = np.tile(np.arange(n), rows.n)
         time_ms = mat[:, 2 : 2 + n].reshape(-1)
         off = np.full((rows.n, n), np.nan)

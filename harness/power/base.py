@@ -25,6 +25,16 @@ def profile_for(device: Device) -> DeviceProfile:
     return _profiles().match(device.getprops())
 
 
+def uid_appop_mode(device: Device, package: str, op: str) -> str | None:
+    """The uid-level mode of an app op (``cmd appops get --uid``), None when none is set.
+    AppOpsService answers with a uid mode before any package mode, which is why the sample
+    app's preparation and the standby controller set SCHEDULE_EXACT_ALARM there."""
+    from harness.android.appops import parse
+
+    out = device.shell(["cmd", "appops", "get", "--uid", package, op], check=False).stdout
+    return parse(out).mode(op)
+
+
 class Controller:
     """A power controller of one device: it records what it found before its first change and
     puts it back in :meth:`restore`."""

@@ -16,10 +16,9 @@
 
 from __future__ import annotations
 
-from harness.android.appops import parse as parse_appops
 from harness.android.usagestats import parse_get_standby_bucket
 from harness.errors import DeviceError
-from harness.power.base import Controller
+from harness.power.base import Controller, uid_appop_mode
 
 EXEMPTED = 5
 WORKING_SET = 20
@@ -38,7 +37,8 @@ BUCKET_NAMES = {
 
 class BucketPinned(DeviceError):
     """The app's minimum bucket keeps it above the one asked for: EXEMPTED (on the Doze
-    whitelist or a system app) or WORKING_SET (its exact-alarm permission, Android 12+)."""
+    whitelist or a system app), WORKING_SET (its exact-alarm permission, Android 12+) or
+    FREQUENT (ACCESS_BACKGROUND_LOCATION granted, Android 12+)."""
 
 
 class Standby(Controller):
@@ -119,11 +119,9 @@ class Standby(Controller):
         )
         return self.bucket(package)
 
-    # The op is set in uid mode, as the profile's exact_alarm_appop does (and the sample app's
-    # preparation): AppOpsService answers with a uid mode before any package mode.
+    # The op is set in uid mode, as the profile's exact_alarm_appop does (see uid_appop_mode).
     def _exact_alarm_mode(self, package: str) -> str:
-        out = self.run(["cmd", "appops", "get", "--uid", package, EXACT_ALARM_OP], check=False)
-        return parse_appops(out.stdout).mode(EXACT_ALARM_OP) or "default"
+        return uid_appop_mode(self.device, package, EXACT_ALARM_OP) or "default"
 
     def _set_exact_alarm_mode(self, package: str, mode: str, check: bool = True) -> None:
         self.run(

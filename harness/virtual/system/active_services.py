@@ -167,7 +167,6 @@ class ActiveServices(SystemService, ServiceTimeouts):
         self.usage: dict[tuple[str, int], list[list[int | None]]] = {}
         self._limit_timers: dict[tuple[str, int], Timer] = {}
         self._settle_timers: dict[str, Timer] = {}  # package -> the end of its settle minute
-        self._top: str | None = None
 
     # ================================================================ lifecycle
     def start(self) -> None:
@@ -406,9 +405,7 @@ class ActiveServices(SystemService, ServiceTimeouts):
             return  # no process, no UidRecord: nothing settles
         self.background_since[package] = self._now()
         self.idled.discard(package)
-        timer = self._settle_timers.pop(package, None)
-        if timer is not None:
-            timer.cancel()
+        self._cancel_settle_timer(package)
         self._settle_timers[package] = self.call_later(
             BACKGROUND_SETTLE_MS, "ActivityManager.idle_uids",
             lambda: self._settle_over(package),
@@ -429,11 +426,20 @@ class ActiveServices(SystemService, ServiceTimeouts):
 
     def _uid_idle(self, package: str) -> None:
         """UidObserver.onUidIdle: JobScheduler and AppStateTracker re-evaluate the uid."""
+        self._cancel_settle_timer(package)
+        pkg = self._pm.get(package)
+        self.system.bus.publish("uid_idle", package=package, uid=pkg.uid if pkg else -1)
+
+    def _cancel_settle_timer(self, package: str) -> None:
         timer = self._settle_timers.pop(package, None)
         if timer is not None:
             timer.cancel()
-        pkg = self._pm.get(package)
-        self.system.bus.publish("uid_idle", package=package, uid=pkg.uid if pkg else -1)
+
+    def _not_settling(self, package: str) -> None:
+        """The uid is active again (on top) or gone (no process): no settle minute runs."""
+        self.background_since.pop(package, None)
+        self.idled.discard(package)
+        self._cancel_settle_timer(package)
 
     def _settle_over(self, package: str) -> None:
         """IDLE_UIDS_MSG, BACKGROUND_SETTLE_TIME after the uid went to the background
@@ -760,19 +766,13 @@ class ActiveServices(SystemService, ServiceTimeouts):
         self.device.log.log(level, "ActivityManager", message, pid=self.device.system_server_pid)
 
     # ================================================================ events
-    def _on_top_changed(self, package: str, **_: object) -> None:
+    def _on_top_changed(self, package: str, previous: str | None = None, **_: object) -> None:
         now = self._now()
-        previous = self._top
-        self._top = package
         if previous is not None and previous != package:
             self.left_top[previous] = now
             self._maybe_went_background(previous)
         self.left_top.pop(package, None)
-        self.background_since.pop(package, None)
-        self.idled.discard(package)
-        timer = self._settle_timers.pop(package, None)
-        if timer is not None:
-            timer.cancel()
+        self._not_settling(package)
         if self._limited(package):
             # Android 15: "The timer resets when the user brings the app to the foreground."
             active = self._active_types(package)
@@ -787,11 +787,7 @@ class ActiveServices(SystemService, ServiceTimeouts):
             self._remove(record, "process died")
         # With its last process the UidRecord goes (ProcessList.removeProcessNameLocked ->
         # CHANGE_GONE): listeners see the uid gone, not settling.
-        self.background_since.pop(package, None)
-        self.idled.discard(package)
-        timer = self._settle_timers.pop(package, None)
-        if timer is not None:
-            timer.cancel()
+        self._not_settling(package)
 
     def _on_temp_allowlist_changed(self, package: str, until_elapsed_ms: int, **_: object) -> None:
         if until_elapsed_ms == 0:  # removed or run out

@@ -297,10 +297,8 @@ class ActivityManagerService(SystemService):
             self.device.process_providers.remove(self._ps_entries)
 
     def boot_completed(self) -> None:
-        self.top = (LAUNCHER_PACKAGE, LAUNCHER_ACTIVITY)
         self.ensure_process(LAUNCHER_PACKAGE, "activity")
-        self.system.bus.publish("top_changed", package=LAUNCHER_PACKAGE,
-                                activity=LAUNCHER_ACTIVITY)
+        self._set_top(LAUNCHER_PACKAGE, LAUNCHER_ACTIVITY)
         intent = Intent(
             action="android.intent.action.BOOT_COMPLETED", flags=FLAG_RECEIVER_FOREGROUND
         )
@@ -439,10 +437,7 @@ class ActivityManagerService(SystemService):
             return
         self.kill(package, "from pid 0")
         if self.top is not None and self.top[0] == package:
-            self.top = (LAUNCHER_PACKAGE, LAUNCHER_ACTIVITY)
-            self.system.bus.publish(
-                "top_changed", package=LAUNCHER_PACKAGE, activity=LAUNCHER_ACTIVITY
-            )
+            self._set_top(LAUNCHER_PACKAGE, LAUNCHER_ACTIVITY)
         self.pm.set_stopped(package, True)
         self.system.bus.publish("package_force_stopped", package=package, uid=pkg.uid)
 
@@ -499,15 +494,22 @@ class ActivityManagerService(SystemService):
         # Launching an activity takes the package out of the stopped state.
         self.pm.set_stopped(pkg.name, False)
         rec = self.ensure_process(pkg.name, f"activity {{{pkg.name}/{activity}}}")
-        self.top = (pkg.name, activity)
-        self.system.bus.publish("top_changed", package=pkg.name, activity=activity)
+        self._set_top(pkg.name, activity)
         if rec is not None and rec.app is not None:
             rec.app.on_activity_started(activity, intent)
         return True, ""
 
     def go_home(self) -> None:
-        self.top = (LAUNCHER_PACKAGE, LAUNCHER_ACTIVITY)
-        self.system.bus.publish("top_changed", package=LAUNCHER_PACKAGE, activity=LAUNCHER_ACTIVITY)
+        self._set_top(LAUNCHER_PACKAGE, LAUNCHER_ACTIVITY)
+
+    def _set_top(self, package: str, activity: str) -> None:
+        """The resumed activity changes: ``top_changed(package, activity, previous)``, where
+        ``previous`` is the package that was on top (None at boot), so that listeners need no
+        copy of their own."""
+        previous = self.top[0] if self.top is not None else None
+        self.top = (package, activity)
+        self.system.bus.publish("top_changed", package=package, activity=activity,
+                                previous=previous)
 
     # ---------------------------------------------------------------- providers
     def acquire_provider(self, authority: str, caller_uid: int,

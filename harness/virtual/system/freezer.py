@@ -163,7 +163,7 @@ class CachedAppOptimizer(SystemService):
         if rec is None:
             return
         if not self.use_freezer() or not self.is_cached(rec):
-            self._cancel_pending(rec)
+            self._cancel_pending(rec.pid)
             if rec.frozen:
                 self._unfreeze(rec, reason)
             return
@@ -172,17 +172,18 @@ class CachedAppOptimizer(SystemService):
 
     def unfreeze_temporarily(self, package: str, reason: str) -> None:
         """CachedAppOptimizer.unfreezeTemporarily: thaw now; freeze again no earlier than
-        now + debounce (if still cached then)."""
+        now + debounce (if still cached then, which the closing update decides)."""
         rec = self._am().process_of(package)
-        if rec is None or not self.use_freezer():
+        if rec is None:
             return
-        now = self.device.clock.elapsed_ms()
-        self._earliest[rec.pid] = max(self._earliest.get(rec.pid, 0), now + self.debounce_ms())
-        if rec.frozen or rec.pid in self._pending:
-            self._cancel_pending(rec)
+        if self.use_freezer():
+            now = self.device.clock.elapsed_ms()
+            earliest = max(self._earliest.get(rec.pid, 0), now + self.debounce_ms())
+            self._earliest[rec.pid] = earliest
+            self._cancel_pending(rec.pid)
             if rec.frozen:
                 self._unfreeze(rec, reason)
-            self.update(package, reason)
+        self.update(package, reason)
 
     # ---------------------------------------------------------------- freeze / unfreeze
     def _freeze_async(self, rec: ProcessRecord) -> None:
@@ -212,8 +213,8 @@ class CachedAppOptimizer(SystemService):
         for callback in waiting:
             self.call_later(0, f"{rec.package}:thawed", callback)
 
-    def _cancel_pending(self, rec: ProcessRecord) -> None:
-        timer = self._pending.pop(rec.pid, None)
+    def _cancel_pending(self, pid: int) -> None:
+        timer = self._pending.pop(pid, None)
         if timer is not None:
             timer.cancel()
 
@@ -237,7 +238,6 @@ class CachedAppOptimizer(SystemService):
 
     def _on_service_started(self, package: str, **_: object) -> None:
         self.unfreeze_temporarily(package, REASON_START_SERVICE)
-        self.update(package, REASON_START_SERVICE)
 
     def _on_job_started(self, package: str, **_: object) -> None:
         self._jobs[package] = self._jobs.get(package, 0) + 1
@@ -249,12 +249,9 @@ class CachedAppOptimizer(SystemService):
 
     def _on_binder_call(self, package: str, reason: str, **_: object) -> None:
         self.unfreeze_temporarily(package, reason)
-        self.update(package, reason)
 
     def _on_process_died(self, pid: int, **_: object) -> None:
-        timer = self._pending.pop(pid, None)
-        if timer is not None:
-            timer.cancel()
+        self._cancel_pending(pid)
         self._earliest.pop(pid, None)
 
     def _on_setting_changed(self, key: str, **_: object) -> None:

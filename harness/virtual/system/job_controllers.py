@@ -285,10 +285,11 @@ class JobInputs:
 
     def uid_active(self, uid: int) -> bool:
         """The activity manager's "active" uid (AppStateTrackerImpl.isUidActive, fed by
-        onUidActive / onUidIdle): TOP, a foreground service, the minute after leaving the top
-        (BACKGROUND_SETTLE_TIME, ended early by ``am make-uid-idle``) or the temp allowlist
-        (OomAdjuster.updateUidsLSP keeps an allowlisted uid active). A uid without a process
-        has no UidRecord and is idle (onUidGone). Without ActiveServices: TOP."""
+        onUidActive / onUidIdle): TOP, a foreground service, the temp allowlist
+        (OomAdjuster.updateUidsLSP keeps an allowlisted uid active) and the settle minute
+        after the last of them ended (BACKGROUND_SETTLE_TIME, ended early by ``am
+        make-uid-idle``). A uid without a process has no UidRecord and is idle (onUidGone).
+        Without ActiveServices: TOP."""
         if self.uid_top(uid):
             return True
         services = self._active_services()

@@ -142,7 +142,6 @@ class JobSchedulerService(JobQueue, JobExecution, SystemService):
         self._checking = False
         self._dirty = False
         self._started = False
-        self._quota_top: str | None = None  # the package QuotaController last saw on top
 
     # ================================================================== lifecycle
     def start(self) -> None:
@@ -463,10 +462,11 @@ class JobSchedulerService(JobQueue, JobExecution, SystemService):
     def _ej_quota(self) -> QuotaTracker | None:
         return self.quota if self.quota is not None and self.quota.era.ej_limit_ms else None
 
-    def _on_top_for_quota(self, package: str, **_: object) -> None:
+    def _on_top_for_quota(
+        self, package: str, previous: str | None = None, **_: object
+    ) -> None:
         """QuotaController's UidObserver: leaving TOP starts the top-app grace period (EJs stay
         exempt), MSG_END_GRACE_PERIOD re-evaluates the app when it is over."""
-        previous, self._quota_top = self._quota_top, package
         quota = self._ej_quota()
         if quota is None:
             return

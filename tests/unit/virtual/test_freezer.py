@@ -39,6 +39,14 @@ def logged(b: SampleBench, event: str, name: str) -> list[int]:
     return [r[0] for r in rows]
 
 
+def freeze_with_work_due(b: SampleBench) -> None:
+    """In-process work "w" due in a minute, then two minutes on the home screen: the app froze
+    after the debounce and the work, due meanwhile, has not started."""
+    b.ok("start_inprocess_work", name="w", delay_ms=MINUTE)
+    b.wait_device_ms(2 * MINUTE)
+    assert frozen(b) and logged(b, "started", "w") == []
+
+
 # ---------------------------------------------------------------------------- (a) Android 14
 def test_background_inprocess_work_waits_while_frozen_and_runs_on_the_way_to_the_top(bench):
     b = bench(rate=200, api_level=34)
@@ -59,9 +67,7 @@ def test_background_inprocess_work_waits_while_frozen_and_runs_on_the_way_to_the
 
 def test_a_broadcast_thaws_a_frozen_app_for_the_debounce(bench):
     b = bench(rate=200, api_level=34)
-    b.ok("start_inprocess_work", name="w", delay_ms=MINUTE)
-    b.wait_device_ms(2 * MINUTE)
-    assert frozen(b) and logged(b, "started", "w") == []
+    freeze_with_work_due(b)
     at = b.elapsed()
     b.out(f"am broadcast -a androidx.work.diagnostics.REQUEST_DIAGNOSTICS -p {PKG}")
     assert not frozen(b)  # the receiver ran; the process is cached again, freezing pending
@@ -137,9 +143,7 @@ def test_a_running_job_keeps_the_process_unfrozen(bench):
 # ---------------------------------------------------------------------------- (d) providers
 def test_a_provider_call_into_a_frozen_app_answers_and_thaws_it(bench):
     b = bench(rate=200, api_level=34)
-    b.ok("start_inprocess_work", name="w", delay_ms=MINUTE)
-    b.wait_device_ms(2 * MINUTE)
-    assert frozen(b) and logged(b, "started", "w") == []
+    freeze_with_work_due(b)
     pid = b.pid()
     at = b.elapsed()
     assert b.ok("ping")["ok"] is True  # answered by the same (thawed) process
@@ -151,9 +155,7 @@ def test_a_provider_call_into_a_frozen_app_answers_and_thaws_it(bench):
 
 def test_work_cancelled_while_frozen_does_not_run_on_thaw(bench):
     b = bench(rate=200, api_level=34)
-    b.ok("start_inprocess_work", name="w", delay_ms=MINUTE)
-    b.wait_device_ms(2 * MINUTE)
-    assert frozen(b)
+    freeze_with_work_due(b)
     b.ok("reset")  # thaws it; InProcessWork.cancelAll cancels the waiting message first
     b.wait_device_ms(MINUTE)
     assert logged(b, "started", "w") == []

@@ -222,15 +222,24 @@ def test_dump_lists_foreground_and_active_uids_apart(bench):
 
 
 # ---------------------------------------------------------------------------------- active
-def test_battery_saver_spares_a_uid_for_the_minute_after_it_left_the_top(bench):
-    b = bench()
+def battery_saver_on(b: JobBench) -> None:
     b.unplug()
     b.out("cmd power set-mode 1")
+
+
+def hold_job_with_deadline(b: JobBench, job_id: int) -> None:
+    """A held job with a deadline, which keeps it from the foreground exemption: only the uid
+    state decides whether battery saver lets it run."""
+    b.behavior[job_id] = "hold"
+    b.schedule(JobInfo(job_id, ".SyncJobService", override_deadline_ms=HOUR))
+
+
+def test_battery_saver_spares_a_uid_for_the_minute_after_it_left_the_top(bench):
+    b = bench()
+    battery_saver_on(b)
     b.launch()
     b.home()
-    # A deadline keeps the jobs from the foreground exemption: only the uid state counts.
-    b.behavior[10] = "hold"
-    b.schedule(JobInfo(10, ".SyncJobService", override_deadline_ms=HOUR))
+    hold_job_with_deadline(b, 10)
     b.wait_started(10)
     assert b.dumped_job(10).uid_active
     # The minute ends, the uid goes idle (onUidIdle) and battery saver stops the job.
@@ -247,11 +256,9 @@ def test_battery_saver_spares_a_uid_for_the_minute_after_it_left_the_top(bench):
 
 def test_battery_saver_spares_a_uid_for_the_minute_after_its_foreground_service_stopped(bench):
     b = bench(fgs=True)
-    b.unplug()
-    b.out("cmd power set-mode 1")
+    battery_saver_on(b)
     b.start_fgs()
-    b.behavior[17] = "hold"
-    b.schedule(JobInfo(17, ".SyncJobService", override_deadline_ms=HOUR))
+    hold_job_with_deadline(b, 17)
     b.wait_started(17)
     b.wait_device_ms(2 * SETTLE_MS)  # the service runs on: the uid stays active
     assert b.stops(17) == []
@@ -266,10 +273,8 @@ def test_battery_saver_spares_a_uid_for_the_minute_after_its_foreground_service_
 
 def test_the_end_of_a_temp_allowlist_starts_the_settle_minute(bench):
     b = bench()
-    b.unplug()
-    b.out("cmd power set-mode 1")
-    b.behavior[18] = "hold"
-    b.schedule(JobInfo(18, ".SyncJobService", override_deadline_ms=HOUR))
+    battery_saver_on(b)
+    hold_job_with_deadline(b, 18)
     b.wait_device_ms(MINUTE)
     assert b.starts(18) == []  # an idle uid in battery saver
     allowed = b.elapsed()
@@ -295,12 +300,10 @@ def test_a_uid_whose_process_died_is_gone_not_settling(bench):
 
 def test_make_uid_idle_ends_the_settle_minute_for_battery_saver(bench):
     b = bench()
-    b.unplug()
-    b.out("cmd power set-mode 1")
+    battery_saver_on(b)
     b.launch()
     b.home()
-    b.behavior[12] = "hold"
-    b.schedule(JobInfo(12, ".SyncJobService", override_deadline_ms=HOUR))
+    hold_job_with_deadline(b, 12)
     b.wait_started(12)
     b.out(f"am make-uid-idle {PKG}")
     stop = b.wait_stopped(12)
